@@ -1,0 +1,1 @@
+"""Gradio integration for observable."""

@@ -1,0 +1,1 @@
+"""Streamlit integration for observable."""

@@ -1,0 +1,1 @@
+"""Deep observable proxies and a change journal."""
