@@ -1,1 +1,50 @@
-"""Deep observable proxies and a change journal."""
+"""Deep, transparent proxies that record every in-place mutation in a change journal.
+
+>>> import observable
+>>> messages = observable.observe([])
+>>> messages.append({"text": "hi"})
+>>> observable.journal_of(messages).version
+1
+"""
+
+from __future__ import annotations
+
+from . import proxies as proxies
+from .change import MISSING, Change, Effect, Member, Path
+from .journal import DEFAULT_RETENTION, Journal, JournalTruncated, Subscriber
+from .observe import is_observed, journal_of, observe, path_of, snapshot, unwrap
+from .origin import current_origin, origin
+from .patch import PatchError, apply, invert, to_json_document, to_json_patch
+from .proxies import ObservedProxy
+from .registry import proxy_class_for, register_proxy, unregister_proxy
+
+__all__ = [
+    "DEFAULT_RETENTION",
+    "MISSING",
+    "Change",
+    "Effect",
+    "Journal",
+    "JournalTruncated",
+    "Member",
+    "ObservedProxy",
+    "Path",
+    "PatchError",
+    "Subscriber",
+    "apply",
+    "current_origin",
+    "invert",
+    "is_observed",
+    "journal_of",
+    "observe",
+    "origin",
+    "path_of",
+    "proxy_class_for",
+    "register_proxy",
+    "snapshot",
+    "to_json_document",
+    "to_json_patch",
+    "unregister_proxy",
+    "unwrap",
+]
+
+__version__ = "0.1.0"

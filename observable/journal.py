@@ -1,0 +1,167 @@
+"""The change journal: an ordered, bounded, thread-safe log of changes with subscribers."""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .change import Change, Effect, Path
+from .origin import get_origin
+
+__all__ = ["DEFAULT_RETENTION", "Journal", "JournalTruncated", "Subscriber"]
+
+logger = logging.getLogger("observable")
+
+DEFAULT_RETENTION = 10_000
+"""How many changes a journal keeps unless told otherwise."""
+
+Subscriber = Callable[[tuple[Change, ...]], object]
+"""A callback that receives the changes of one notification, oldest first."""
+
+_new_change = tuple.__new__
+
+
+class JournalTruncated(LookupError):
+    """A reader asked for changes that the journal no longer retains."""
+
+
+class _BatchState(threading.local):
+    depth = 0
+    pending: list[Change] | None = None
+
+
+class Journal:
+    """An append-only log of :class:`Change` records that notifies its subscribers.
+
+    Appends are thread-safe and numbered 1, 2, 3, … with no gaps. At most ``maxlen``
+    changes are retained (``None`` keeps all); asking for older ones raises
+    :class:`JournalTruncated` instead of returning a silent gap.
+    """
+
+    __slots__ = ("__weakref__", "_batch", "_entries", "_subscribers", "_version", "lock")
+
+    def __init__(self, maxlen: int | None = DEFAULT_RETENTION) -> None:
+        if maxlen is not None and maxlen < 1:
+            raise ValueError(f"maxlen must be a positive integer or None, not {maxlen!r}")
+        self.lock = threading.RLock()
+        """Held while a change is made and recorded; hold it to read a consistent state."""
+        self._entries: deque[Change] = deque(maxlen=maxlen)
+        self._version = 0
+        self._subscribers: tuple[Subscriber, ...] = ()
+        self._batch = _BatchState()
+
+    @property
+    def maxlen(self) -> int | None:
+        """How many changes are retained (``None``: all of them)."""
+        return self._entries.maxlen
+
+    @property
+    def version(self) -> int:
+        """The ``seq`` of the newest change, or 0 when nothing was recorded yet."""
+        return self._version
+
+    @property
+    def oldest_retained(self) -> int:
+        """The ``seq`` of the oldest change still retained (``version + 1`` when none are)."""
+        return self._version - len(self._entries) + 1
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[Change]:
+        with self.lock:
+            return iter(tuple(self._entries))
+
+    def __repr__(self) -> str:
+        return f"<Journal version={self._version} retained={len(self._entries)}>"
+
+    def since(self, version: int) -> tuple[Change, ...]:
+        """Return the changes recorded after ``version``, oldest first.
+
+        Raises :class:`JournalTruncated` when some of them were already dropped.
+        """
+        with self.lock:
+            if version > self._version or version < 0:
+                raise ValueError(f"version {version} is outside 0..{self._version}")
+            oldest = self.oldest_retained
+            if version + 1 < oldest:
+                raise JournalTruncated(
+                    f"changes {version + 1}..{oldest - 1} were dropped "
+                    f"(retention is {self.maxlen}); reload the value instead of replaying"
+                )
+            return tuple(itertools.islice(self._entries, version + 1 - oldest, None))
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(changes)`` after each change or batch; return an unsubscribe function.
+
+        Callbacks run in the thread that made the change, after the journal lock is
+        released. An exception in a callback is logged and does not reach the writer,
+        whose change has already happened.
+        """
+        if not callable(callback):
+            raise TypeError(f"subscriber must be callable, not {type(callback).__name__}")
+        with self.lock:
+            self._subscribers = (*self._subscribers, callback)
+
+        def unsubscribe() -> None:
+            with self.lock:
+                subscribers = list(self._subscribers)
+                if callback in subscribers:
+                    subscribers.remove(callback)
+                    self._subscribers = tuple(subscribers)
+
+        return unsubscribe
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Deliver the changes this thread makes inside the block as one notification.
+
+        Batches nest; only the outermost exit notifies. Changes are recorded (and
+        visible through :meth:`since`) immediately.
+        """
+        state = self._batch
+        if state.depth == 0:
+            state.pending = []
+        state.depth += 1
+        try:
+            yield
+        finally:
+            state.depth -= 1
+            if state.depth == 0:
+                pending, state.pending = state.pending, None
+                if pending:
+                    self._notify(tuple(pending))
+
+    def record(self, path: Path, op: str, args: tuple[Any, ...], effect: Effect) -> Change:
+        """Append one change and return it; the caller must hold :attr:`lock`.
+
+        Call :meth:`deliver` with the result after releasing the lock.
+        """
+        seq = self._version + 1
+        change: Change = _new_change(Change, (seq, path, op, args, effect, get_origin()))
+        self._entries.append(change)
+        self._version = seq
+        return change
+
+    def deliver(self, change: Change) -> None:
+        """Hand a recorded change to the subscribers, or to the open batch."""
+        if not self._subscribers:
+            return
+        state = self._batch
+        if state.depth:
+            assert state.pending is not None
+            state.pending.append(change)
+        else:
+            self._notify((change,))
+
+    def _notify(self, changes: tuple[Change, ...]) -> None:
+        for callback in self._subscribers:
+            try:
+                callback(changes)
+            except Exception:
+                logger.exception("observable: subscriber %r raised", callback)

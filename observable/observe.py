@@ -1,0 +1,56 @@
+"""The entry points: observe a value, unwrap a proxy, take a plain snapshot."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, TypeVar
+
+from .change import Path
+from .journal import Journal
+from .proxies.base import PROXY_TYPES, make_proxy, node_of, unwrap
+from .proxies.nodes import resolve_path
+from .registry import proxy_class_for
+
+__all__ = ["is_observed", "journal_of", "observe", "path_of", "snapshot", "unwrap"]
+
+T = TypeVar("T")
+
+
+def observe(value: T, journal: Journal | None = None) -> T:
+    """Return a transparent proxy of ``value`` that records its mutations in ``journal``.
+
+    A new :class:`Journal` is made when none is given. Immutable scalars and types
+    with no proxy come back raw. An already observed value comes back unchanged.
+    """
+    if type(value) in PROXY_TYPES:
+        if journal is not None and node_of(value).journal is not journal:
+            raise ValueError("value is already observed by another journal; unwrap() it first")
+        return value
+    proxy_class = proxy_class_for(type(value))
+    if proxy_class is None:
+        return value
+    return make_proxy(proxy_class, value, Journal() if journal is None else journal)  # type: ignore[return-value]
+
+
+def is_observed(value: Any) -> bool:
+    """Tell whether ``value`` is an observable proxy."""
+    return type(value) in PROXY_TYPES
+
+
+def journal_of(proxy: Any) -> Journal:
+    """Return the journal that records the proxy's changes."""
+    if type(proxy) not in PROXY_TYPES:
+        raise TypeError(f"{type(proxy).__name__} object is not observed")
+    return node_of(proxy).journal
+
+
+def path_of(proxy: Any) -> Path | None:
+    """Return the proxy's current path from its root, or ``None`` if it was detached."""
+    if type(proxy) not in PROXY_TYPES:
+        raise TypeError(f"{type(proxy).__name__} object is not observed")
+    return resolve_path(node_of(proxy))
+
+
+def snapshot(value: Any) -> Any:
+    """Return a plain deep copy of ``value``, with no proxies anywhere inside."""
+    return copy.deepcopy(unwrap(value))

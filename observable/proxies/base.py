@@ -1,0 +1,153 @@
+"""The proxy base class, child creation, and the one code path every mutation goes through."""
+
+from __future__ import annotations
+
+import copy
+import types
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import wrapt
+
+from ..change import Effect
+from ..journal import Journal
+from ..registry import proxy_class_for
+from ..values import SCALAR_TYPES
+from .nodes import ChildReference, MappingNode, Node, evict_child, resolve_path
+
+__all__ = [
+    "PROXY_TYPES",
+    "ObservedProxy",
+    "child_of",
+    "make_proxy",
+    "mutate",
+    "node_of",
+    "unwrap",
+]
+
+PROXY_TYPES: set[type] = set()
+"""Every concrete proxy class; ``type(x) in PROXY_TYPES`` is the fastest proxy test."""
+
+
+class ObservedProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+    """Base of every observable proxy: transparent, and plain again under copy and pickle.
+
+    All proxy-private state lives in one ``_self_node`` slot (wrapt's reserved prefix),
+    because every attribute read on a Python subclass of a wrapt proxy is costly.
+    """
+
+    __slots__ = ("_self_node",)
+
+    node_class: ClassVar[type[Node]] = MappingNode
+    """The node class that finds this proxy's children in its container."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        PROXY_TYPES.add(cls)
+
+    def __repr__(self) -> str:
+        return repr(_node(self).target)
+
+    def __copy__(self) -> Any:
+        return copy.copy(_node(self).target)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return copy.deepcopy(_node(self).target, memo)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return _node(self).target.__reduce_ex__(protocol)
+
+    def __reduce__(self) -> Any:
+        return _node(self).target.__reduce__()
+
+    def __getattr__(self, name: str) -> Any:
+        # Methods that user subclasses define in Python run with ``self`` bound to the
+        # proxy, so that the mutations they make are seen.
+        node = _node(self)
+        value = getattr(node.target, name)
+        if type(value) is types.MethodType and value.__self__ is node.target:
+            return types.MethodType(value.__func__, self)
+        return value
+
+
+_node: Callable[[Any], Node] = ObservedProxy.__dict__["_self_node"].__get__
+_set_node: Callable[[Any, Node], None] = ObservedProxy.__dict__["_self_node"].__set__
+node_of = _node
+"""Return the node behind a proxy (internal)."""
+
+
+def unwrap(value: Any) -> Any:
+    """Return the object behind a proxy, or ``value`` itself when it is not a proxy."""
+    if type(value) in PROXY_TYPES:
+        return _node(value).target
+    return value
+
+
+def make_proxy(
+    proxy_class: type[ObservedProxy],
+    target: Any,
+    journal: Journal,
+    parent: Node | None = None,
+    parent_proxy: ObservedProxy | None = None,
+    key: Any = None,
+) -> ObservedProxy:
+    """Create a proxy of ``proxy_class`` around ``target`` with a fresh node."""
+    proxy = proxy_class(target)
+    _set_node(proxy, proxy_class.node_class(target, journal, parent, parent_proxy, key))
+    return proxy
+
+
+def child_of(parent_proxy: ObservedProxy, parent: Node, key: Any, value: Any) -> Any:
+    """Return ``value`` as reached from ``parent`` at ``key``: a cached child proxy, or raw."""
+    kind = type(value)
+    if kind in SCALAR_TYPES:
+        return value
+    if kind in PROXY_TYPES:
+        # A proxy stored inside a plain container: observe its target here instead.
+        value = _node(value).target
+        kind = type(value)
+    proxy_class = proxy_class_for(kind)
+    if proxy_class is None:
+        return value
+    children = parent.children
+    identity = id(value)
+    if children is None:
+        children = parent.children = {}
+    else:
+        reference = children.get(identity)
+        if reference is not None:
+            proxy = reference()
+            if proxy is not None:
+                reference.node.key = key
+                return proxy
+    proxy = proxy_class(value)
+    node = proxy_class.node_class(value, parent.journal, parent, parent_proxy, key)
+    _set_node(proxy, node)
+    reference = ChildReference(proxy, evict_child)
+    reference.identity = identity
+    reference.node = node
+    reference.owner = parent
+    children[identity] = reference
+    return proxy
+
+
+Mutation = Callable[[Any], tuple[Any, tuple[Any, ...], Effect | None]]
+"""Performs an operation on the raw container; returns (result, args, effect or None)."""
+
+
+def mutate(proxy: ObservedProxy, op: str, perform: Mutation) -> Any:
+    """Run ``perform`` on the proxy's target under the journal lock and record its effect.
+
+    ``perform`` must raise before changing anything, or change exactly what its
+    effect says. A ``None`` effect (nothing changed) and a detached proxy record nothing.
+    """
+    node = _node(proxy)
+    journal = node.journal
+    with journal.lock:
+        path = resolve_path(node)
+        result, args, effect = perform(node.target)
+        if effect is None or path is None:
+            return result
+        change = journal.record(path, op, args, effect)
+    journal.deliver(change)
+    return result

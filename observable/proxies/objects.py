@@ -1,0 +1,79 @@
+"""Proxy for arbitrary objects: attribute set and delete, nested values, bound methods."""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+import wrapt
+
+from ..change import MISSING, Effect
+from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
+from .base import PROXY_TYPES, ObservedProxy, child_of, mutate, node_of
+from .nodes import AttributeNode, resolve_path
+
+__all__ = ["ObservedObject"]
+
+_node = node_of
+_RESERVED_PREFIX = "_self_"
+
+
+class ObservedObject(ObservedProxy):
+    """Proxy of an instance of a Python class: plain classes, dataclasses, ``__slots__``.
+
+    Attribute writes and deletes are recorded (property setters included). Attribute
+    values are observed in turn, and methods run with ``self`` bound to the proxy, so
+    the mutations they make are recorded too. Names starting with ``_self_`` are
+    reserved for the proxy.
+    """
+
+    __slots__ = ()
+    node_class = AttributeNode
+
+    def __getattr__(self, name: str) -> Any:
+        node = _node(self)
+        target = node.target
+        value = getattr(target, name)
+        kind = type(value)
+        if kind in SCALAR_TYPES:
+            return value
+        if kind is types.MethodType:
+            if value.__self__ is target:
+                return types.MethodType(value.__func__, self)
+            return value
+        return child_of(self, node, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith(_RESERVED_PREFIX):
+            wrapt.ObjectProxy.__setattr__(self, name, value)
+            return
+        node = _node(self)
+        journal = node.journal
+        with journal.lock:
+            target = node.target
+            if type(value) in PROXY_TYPES:
+                value = _node(value).target
+            path = () if node.parent is None else resolve_path(node)
+            old = getattr(target, name, MISSING)
+            setattr(target, name, value)
+            if path is None or is_noop_write(old, value):
+                return
+            value = snapshot_value(value)
+            change = journal.record(
+                path, "setattr", (name, value), ("attr", name, snapshot_value(old), value)
+            )
+        journal.deliver(change)
+
+    def __delattr__(self, name: str) -> None:
+        if name.startswith(_RESERVED_PREFIX):
+            wrapt.ObjectProxy.__delattr__(self, name)
+            return
+
+        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect]:
+            old = getattr(target, name)
+            delattr(target, name)
+            return None, (name,), ("attr", name, snapshot_value(old), MISSING)
+
+        mutate(self, "delattr", perform)
+
+
