@@ -21,13 +21,12 @@ Pointer and raises :class:`PatchError`.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .change import MISSING, Change, Effect, Member, Path
-from .values import SCALAR_TYPES, snapshot_value
+from .values import SCALAR_TYPES, instance_attributes, snapshot_value
 
 __all__ = ["PatchError", "apply", "invert", "invert_effect", "to_json_document", "to_json_patch"]
 
@@ -170,7 +169,11 @@ def _effect_operations(
         _, index, removed, inserted = effect
         if len(removed) == 1 and len(inserted) == 1:
             operations.append(
-                {"op": "replace", "path": f"{pointer}/{index}", "value": to_json_document(inserted[0])}
+                {
+                    "op": "replace",
+                    "path": f"{pointer}/{index}",
+                    "value": to_json_document(inserted[0]),
+                }
             )
             return
         operations.extend({"op": "remove", "path": f"{pointer}/{index}"} for _ in removed)
@@ -264,13 +267,7 @@ def to_json_document(value: Any) -> Any:
 
 
 def _attributes(value: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
-    attributes = dict(getattr(value, "__dict__", {}))
-    for klass in type(value).__mro__:
-        for name in getattr(klass, "__slots__", ()):
-            if name not in ("__dict__", "__weakref__") and hasattr(value, name):
-                attributes[name] = getattr(value, name)
+    attributes = instance_attributes(value)
     if not attributes and not hasattr(value, "__dict__"):
         raise PatchError(f"{type(value).__name__} values have no JSON form")
     return attributes

@@ -78,7 +78,12 @@ def _lookup(kind: type) -> type[ObservedProxy] | None:
             return _registry[base]
     if issubclass(kind, _RAW_TYPES):
         return None
-    # Classes written in Python are heap types; C types without a registered proxy pass raw.
-    if kind.__flags__ & (1 << 9) and _object_proxy:
+    if _object_proxy and _defined_in_python(kind):
         return _object_proxy[0]
     return None
+
+
+def _defined_in_python(kind: type) -> bool:
+    # A class statement gives instances ``__dict__`` or ``__slots__``; C types
+    # (even heap types such as ``array.array``) have neither in their namespace.
+    return any("__dict__" in vars(base) or "__slots__" in vars(base) for base in kind.__mro__[:-1])

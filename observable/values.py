@@ -9,7 +9,15 @@ import fractions
 import uuid
 from typing import Any
 
-__all__ = ["SCALAR_TYPES", "is_noop_write", "snapshot_value"]
+from .change import MISSING
+
+__all__ = [
+    "SCALAR_TYPES",
+    "instance_attribute",
+    "instance_attributes",
+    "is_noop_write",
+    "snapshot_value",
+]
 
 SCALAR_TYPES: frozenset[type] = frozenset(
     {
@@ -55,3 +63,29 @@ def is_noop_write(old: Any, new: Any) -> bool:
         return True
     kind = type(new)
     return kind is type(old) and kind in SCALAR_TYPES and old == new
+
+
+def instance_attribute(target: Any, name: str) -> Any:
+    """Return the attribute as the instance itself holds it, or ``MISSING``.
+
+    A class-level default is not the instance's own: assigning over it creates an
+    instance attribute, which is a change. Properties and slots are read through.
+    """
+    descriptor = getattr(type(target), name, None)
+    if descriptor is not None and hasattr(type(descriptor), "__set__"):
+        return getattr(target, name, MISSING)
+    own = getattr(target, "__dict__", None)
+    if own is not None:
+        return own.get(name, MISSING)
+    return getattr(target, name, MISSING)
+
+
+def instance_attributes(value: Any) -> dict[str, Any]:
+    """Return the attributes an object holds itself: its ``__dict__`` and filled slots."""
+    attributes = dict(getattr(value, "__dict__", {}))
+    for klass in type(value).__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            if name not in ("__dict__", "__weakref__") and hasattr(value, name):
+                attributes[name] = getattr(value, name)
+    return attributes

@@ -29,7 +29,7 @@ PROXY_TYPES: set[type] = set()
 """Every concrete proxy class; ``type(x) in PROXY_TYPES`` is the fastest proxy test."""
 
 
-class ObservedProxy(wrapt.ObjectProxy):  # type: ignore[misc]
+class ObservedProxy(wrapt.ObjectProxy[Any]):
     """Base of every observable proxy: transparent, and plain again under copy and pickle.
 
     All proxy-private state lives in one ``_self_node`` slot (wrapt's reserved prefix),

@@ -78,7 +78,7 @@ class ObservedDeque(ObservedSequence):
         """Append every item on the left (so they end up reversed), recording any evictions."""
         self._grow("extendleft", [unwrap(item) for item in items], at_left=True)
 
-    def __iadd__(self, items: Iterable[Any]) -> Any:
+    def __iadd__(self, items: Any) -> Any:
         self._grow("iadd", [unwrap(item) for item in items], at_left=False)
         return self
 
@@ -133,7 +133,7 @@ class ObservedDeque(ObservedSequence):
 
         mutate(self, "rotate", perform)
 
-    def __imul__(self, times: SupportsIndex) -> Any:
+    def __imul__(self, times: Any) -> Any:
         count = operator.index(times)
 
         def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:

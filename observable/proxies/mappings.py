@@ -32,7 +32,7 @@ def update_pairs(other: Any, keywords: dict[str, Any]) -> list[tuple[Any, Any]]:
     """Return the (key, value) pairs of a ``dict.update`` argument, checked before any write."""
     other = unwrap(other)
     if hasattr(other, "keys"):
-        pairs = [(key, other[key]) for key in other.keys()]
+        pairs = [(key, other[key]) for key in other.keys()]  # noqa: SIM118 (dict.update calls keys())
     else:
         pairs = []
         for position, element in enumerate(other):
@@ -72,11 +72,11 @@ class ObservedDict(ObservedProxy):
 
     def values(self) -> ValuesView[Any]:
         """Return a view of the (observed) values."""
-        return ValuesView(self)  # type: ignore[arg-type]
+        return ValuesView(self)
 
     def items(self) -> ItemsView[Any, Any]:
         """Return a view of the (key, observed value) pairs."""
-        return ItemsView(self)  # type: ignore[arg-type]
+        return ItemsView(self)
 
     def keys(self) -> KeysView[Any]:
         """Return the keys view of the wrapped dict."""
@@ -253,7 +253,11 @@ class ObservedCounter(ObservedDict):
                 for key, old in before.items()
                 if not is_noop_write(old, _dict_get(target, key, MISSING))
             ]
-            steps += [item_effect(key, MISSING, value) for key, value in target.items() if key not in before]
+            steps += [
+                item_effect(key, MISSING, value)
+                for key, value in target.items()
+                if key not in before
+            ]
             return None, args, combine(steps)
 
         mutate(self, op, perform)

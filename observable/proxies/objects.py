@@ -8,7 +8,7 @@ from typing import Any
 import wrapt
 
 from ..change import MISSING, Effect
-from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
+from ..values import SCALAR_TYPES, instance_attribute, is_noop_write, snapshot_value
 from .base import PROXY_TYPES, ObservedProxy, child_of, mutate, node_of
 from .nodes import AttributeNode, resolve_path
 
@@ -54,7 +54,7 @@ class ObservedObject(ObservedProxy):
             if type(value) in PROXY_TYPES:
                 value = _node(value).target
             path = () if node.parent is None else resolve_path(node)
-            old = getattr(target, name, MISSING)
+            old = instance_attribute(target, name)
             setattr(target, name, value)
             if path is None or is_noop_write(old, value):
                 return
@@ -70,10 +70,8 @@ class ObservedObject(ObservedProxy):
             return
 
         def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect]:
-            old = getattr(target, name)
+            old = instance_attribute(target, name)
             delattr(target, name)
             return None, (name,), ("attr", name, snapshot_value(old), MISSING)
 
         mutate(self, "delattr", perform)
-
-

@@ -127,7 +127,7 @@ class ObservedSequence(ObservedProxy):
         """Append every item of ``items`` and record them as one change."""
         self._extend("extend", items)
 
-    def __iadd__(self, items: Iterable[Any]) -> Any:
+    def __iadd__(self, items: Any) -> Any:
         self._extend("iadd", items)
         return self
 
@@ -237,7 +237,7 @@ class ObservedSequence(ObservedProxy):
 
         mutate(self, "delitem", perform)
 
-    def __imul__(self, times: SupportsIndex) -> Any:
+    def __imul__(self, times: Any) -> Any:
         count = operator.index(times)
 
         def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:

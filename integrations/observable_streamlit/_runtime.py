@@ -1,0 +1,467 @@
+"""The one module that touches Streamlit's private names.
+
+Streamlit has no public API for rerunning *another* session, so this module
+reaches into the runtime. Every private name the integration needs lives here,
+behind a version guard, so that a Streamlit upgrade can only break this file.
+
+Tested range: ``1.40 <= streamlit < 2.0``; checked against 1.67.0 only.
+Outside the range a :class:`StreamlitVersionWarning` is emitted once; when a
+needed name is missing, :class:`UnsupportedStreamlitVersion` is raised and
+names the version and the missing names.
+
+Private names used, and why:
+
+``Runtime._get_async_objs().eventloop``
+    The asyncio loop that owns every ``AppSession``. ``SessionManager`` and
+    ``AppSession`` methods are not thread-safe and must run on this loop, so
+    every rerun is delivered through ``loop.call_soon_threadsafe``.
+``Runtime._session_mgr`` (``get_active_session_info``, ``list_active_sessions``)
+    Finds the ``AppSession`` of a session id and lists connected sessions.
+    A disconnected session is not "active" and is skipped.
+``AppSession._client_state``
+    The ``ClientState`` proto of the session's last run (page script hash,
+    query string, context info). Passing a copy of it to
+    ``AppSession.request_rerun`` keeps the page and query string, exactly as
+    Streamlit's own rerun-on-file-change does.
+``AppSession._scriptrunner``
+    Non-``None`` while a run chain (widget callbacks, script body, queued
+    fragment runs) is in progress. A rerun is only delivered while it is
+    ``None``; see "Delivery rules" below.
+``AppSession.request_rerun`` / ``AppSession.has_fragment``
+    Public methods of a non-public class: start the rerun, and check that a
+    fragment still exists in the target session before a fragment rerun.
+``streamlit.runtime.scriptrunner.get_script_run_ctx``
+    The calling thread's session id (None outside a script thread).
+``ThreadState.get().fragment_id`` (``script_run_context`` module)
+    The id of the fragment whose body or callback is running, if any.
+
+Delivery rules (what :class:`RerunScheduler` guarantees):
+
+* Coalescing: at most one pending rerun per session until it is delivered.
+  Requests that arrive within ``coalesce_window`` seconds of the first one, or
+  while the target is busy, fold into that pending rerun.
+* Never interrupt a running session. With ``runner.fastReruns`` (the default),
+  ``AppSession.request_rerun`` *stops* the current ``ScriptRunner`` and starts
+  a new one from the given ``ClientState``, which carries no widget states.
+  The browser's ``RerunData`` (widget values, button triggers) lives in the
+  runner it created and is applied (widget callbacks run) only when that
+  runner's thread gets to it, so a remote rerun landing first drops the
+  user's input. Observed on 1.67 with this guard removed: a rerun requested
+  during a slow widget callback started a second script thread next to the
+  one still in the callback, drew the state from before the callback, and the
+  interrupted run never sent ``script_finished``; a rerun requested during a
+  slow ``if st.button(...)`` body cut it short, so its work was lost for good
+  (streamlit-server-state issue #37 is the same hazard). So a busy session
+  (``_scriptrunner is not None``) is retried with ``loop.call_later`` every
+  ``retry_interval`` seconds until its run chain is over, then rerun once.
+  The run in progress shows what it read; the rerun after it shows the newer
+  state. A script that never ends (``while True``) is therefore never rerun
+  from outside; use a fragment with ``run_every`` for live views instead.
+* A session whose script has never run (``_client_state.page_script_hash``
+  is still ``""``) is not rerun: its first run, which the browser triggers,
+  reads the current state anyway, and a run started from an empty
+  ``ClientState`` would ignore the URL's page and query string.
+* A session that disconnected is dropped.
+* The calling session is excluded by default (rerunning the writer loops).
+
+Fragments (``request(..., fragment_ids=...)``, ``request_fragments``): Streamlit
+can rerun one fragment of another session. ``AppSession.request_rerun`` accepts a
+``ClientState`` whose ``fragment_id`` is set; it drops the request if the
+session no longer holds that fragment (``has_fragment``), and a fragment rerun
+never preempts a running script (it is queued on the runner). The browser
+renders such a server-initiated fragment run like one it asked for: only the
+fragment's elements change. Limits:
+
+* ``ClientState`` carries one ``fragment_id``, so several fragments mean one
+  ``request_rerun`` each: they run as one queued run or back to back.
+* A fragment id is ``calc_hash(module.qualname + delta path + ...)`` of the
+  call site, and the delta path counts the elements drawn before it. Sessions
+  with the same layout share ids; a session that drew one more element above
+  the fragment has another id. So each session should record its own id
+  (:func:`current_fragment_id` inside the fragment) and be targeted with
+  :meth:`RerunScheduler.request_fragments`. A session that holds none of the
+  requested fragments is skipped: nothing it displays comes from them.
+* A full rerun and a fragment rerun pending for the same session coalesce to
+  the full rerun, which redraws the fragments too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import threading
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+import streamlit
+from streamlit import config as _st_config
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.runtime import Runtime
+
+__all__ = [
+    "TESTED_RANGE",
+    "RerunScheduler",
+    "StreamlitVersionWarning",
+    "UnsupportedStreamlitVersion",
+    "active_session_ids",
+    "check_streamlit_version",
+    "current_fragment_id",
+    "current_session_id",
+    "runtime_available",
+]
+
+_LOGGER: Final = logging.getLogger(__name__)
+
+#: Inclusive lower bound and exclusive upper bound of tested (major, minor) versions.
+TESTED_RANGE: Final = ((1, 40), (2, 0))
+_TESTED_ON: Final = "1.67.0"
+
+
+class UnsupportedStreamlitVersion(RuntimeError):
+    """Raised when the installed Streamlit lacks a private name this module needs."""
+
+
+class StreamlitVersionWarning(RuntimeWarning):
+    """Warned once when Streamlit is outside the tested range but looks usable."""
+
+
+def _version_tuple(version: str) -> tuple[int, int] | None:
+    """Parse ``major.minor`` from a version string, or None if it does not parse."""
+    match = re.match(r"(\d+)\.(\d+)", version)
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2))
+
+
+def _unsupported(missing: Iterable[str]) -> UnsupportedStreamlitVersion:
+    """Build the error that names the installed version and the missing names."""
+    low, high = TESTED_RANGE
+    return UnsupportedStreamlitVersion(
+        f"streamlit {streamlit.__version__} is not supported by observable's Streamlit "
+        f"integration: missing private name(s) {', '.join(sorted(missing))}. "
+        f"Tested range: {low[0]}.{low[1]} <= streamlit < {high[0]}.{high[1]} "
+        f"(tested on {_TESTED_ON})."
+    )
+
+
+try:
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.runtime import AsyncObjects
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+except ImportError as _exc:  # pragma: no cover - only on an unsupported release
+    raise _unsupported([f"module of {_exc.name or _exc}"]) from _exc
+
+
+def check_streamlit_version() -> None:
+    """Check the class-level private names now; warn once if outside the tested range."""
+    missing: list[str] = []
+    for owner, name in (
+        (Runtime, "_get_async_objs"),
+        (Runtime, "exists"),
+        (Runtime, "instance"),
+        (AppSession, "request_rerun"),
+    ):
+        if not callable(getattr(owner, name, None)):
+            missing.append(f"{owner.__name__}.{name}")
+    if "eventloop" not in AsyncObjects._fields:
+        missing.append("AsyncObjects.eventloop")
+    for proto_field in ("fragment_id", "page_script_hash", "query_string"):
+        if proto_field not in ClientState.DESCRIPTOR.fields_by_name:
+            missing.append(f"ClientState.{proto_field}")
+    if missing:
+        raise _unsupported(missing)
+
+    parsed = _version_tuple(streamlit.__version__)
+    low, high = TESTED_RANGE
+    if parsed is None or not (low <= parsed < high):
+        warnings.warn(
+            f"streamlit {streamlit.__version__} is outside the range observable's "
+            f"Streamlit integration was tested with ({low[0]}.{low[1]} <= v < "
+            f"{high[0]}.{high[1]}); cross-session reruns may misbehave.",
+            StreamlitVersionWarning,
+            stacklevel=2,
+        )
+
+
+check_streamlit_version()
+
+_instance_names_checked = False
+_instance_check_lock = threading.Lock()
+
+
+def _check_instance_names(runtime: Runtime) -> None:
+    """Check the instance attributes only a live runtime and session have (once)."""
+    global _instance_names_checked
+    if _instance_names_checked:
+        return
+    with _instance_check_lock:
+        if _instance_names_checked:
+            return
+        missing: list[str] = []
+        session_mgr = getattr(runtime, "_session_mgr", None)
+        for name in ("get_active_session_info", "list_active_sessions"):
+            if not callable(getattr(session_mgr, name, None)):
+                missing.append(f"Runtime._session_mgr.{name}")
+        if missing:
+            raise _unsupported(missing)
+        infos = runtime._session_mgr.list_active_sessions()
+        if not infos:
+            return  # no session to inspect yet; check again on the next call
+        for name in ("_client_state", "_scriptrunner"):
+            if not hasattr(infos[0].session, name):
+                missing.append(f"AppSession.{name}")
+        if missing:
+            raise _unsupported(missing)
+        _instance_names_checked = True
+
+
+def _require_fragment_support() -> None:
+    """Raise unless this Streamlit can check fragments before rerunning them."""
+    if not callable(getattr(AppSession, "has_fragment", None)):
+        raise _unsupported(["AppSession.has_fragment (needed for fragment reruns)"])
+
+
+def _running_under_app_test() -> bool:
+    """Return True while ``streamlit.testing.v1.AppTest`` runs a script."""
+    try:
+        return bool(_st_config.get_option("global.appTest"))
+    except Exception:  # pragma: no cover - the option exists in the tested range
+        return False
+
+
+def _live_runtime() -> Runtime | None:
+    """Return the real, started Runtime, or None (bare python, AppTest, not started)."""
+    if not Runtime.exists() or _running_under_app_test():
+        return None
+    instance = Runtime.instance()
+    # AppTest installs ``MagicMock(spec=Runtime)`` as the instance; isinstance()
+    # accepts a spec'd mock, the type check does not.
+    if not issubclass(type(instance), Runtime):
+        return None
+    try:
+        loop = instance._get_async_objs().eventloop
+    except RuntimeError:  # "Runtime hasn't started yet!"
+        return None
+    if loop.is_closed():
+        return None
+    return instance
+
+
+def runtime_available() -> bool:
+    """Return True when a real Streamlit server runtime is running in this process."""
+    return _live_runtime() is not None
+
+
+def current_session_id() -> str | None:
+    """Return the session id of the calling script thread, or None outside one."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    return ctx.session_id
+
+
+def current_fragment_id() -> str | None:
+    """Return the id of the fragment running on this thread (body or callback), or None."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return None
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+    except ImportError:  # pragma: no cover - older releases kept it on the context
+        ctx = get_script_run_ctx(suppress_warning=True)
+        fragment_id = getattr(ctx, "current_fragment_id", None)
+        return fragment_id if isinstance(fragment_id, str) and fragment_id else None
+    try:
+        return ThreadState.get().fragment_id or None
+    except RuntimeError:
+        return None
+
+
+def active_session_ids() -> set[str]:
+    """Return the ids of the sessions connected right now (empty without a runtime)."""
+    runtime = _live_runtime()
+    if runtime is None:
+        return set()
+    _check_instance_names(runtime)
+    # ``list_active_sessions`` copies a dict's values in one C call, which is
+    # safe from any thread under the GIL; retry in the unlikely case it races.
+    for _ in range(3):
+        try:
+            return {info.session.id for info in runtime._session_mgr.list_active_sessions()}
+        except RuntimeError:  # pragma: no cover - "dictionary changed size"
+            continue
+    return set()
+
+
+@dataclass
+class _Pending:
+    """One session's undelivered rerun: a full rerun, or a set of fragment ids."""
+
+    fragments: set[str] | None = None  # None means a full rerun
+
+    def merge(self, fragment_ids: frozenset[str] | None) -> None:
+        """Fold another request into this one; a full rerun wins over fragments."""
+        if fragment_ids is None or self.fragments is None:
+            self.fragments = None
+        else:
+            self.fragments |= fragment_ids
+
+
+class RerunScheduler:
+    """Coalescing, thread-safe delivery of reruns to other Streamlit sessions."""
+
+    def __init__(self, *, coalesce_window: float = 0.05, retry_interval: float = 0.05) -> None:
+        """Create a scheduler; delays are in seconds and must be >= 0 (retry > 0)."""
+        if coalesce_window < 0:
+            raise ValueError("coalesce_window must be >= 0")
+        if retry_interval <= 0:
+            raise ValueError("retry_interval must be > 0")
+        self._coalesce_window = coalesce_window
+        self._retry_interval = retry_interval
+        self._lock = threading.Lock()
+        self._pending: dict[str, _Pending] = {}
+
+    def request(
+        self,
+        session_ids: Iterable[str],
+        *,
+        fragment_ids: Iterable[str] | None = None,
+        exclude_current: bool = True,
+    ) -> int:
+        """Ask for one rerun of each session; return how many were newly scheduled.
+
+        Callable from any thread. A no-op (returning 0) without a live runtime,
+        for example under ``AppTest`` or bare ``python``. With ``fragment_ids``,
+        only those fragments rerun in each target session (fragment ids depend
+        on the layout before the fragment, so they only carry over between
+        sessions that render the same layout; see :meth:`request_fragments`).
+        With ``exclude_current`` (the default) the calling script's own session
+        is never rerun.
+        """
+        fragments = None if fragment_ids is None else frozenset(fragment_ids)
+        if fragments is not None:
+            if not fragments:
+                raise ValueError("fragment_ids must not be empty; pass None for a full rerun")
+            _require_fragment_support()
+        return self._enqueue({session_id: fragments for session_id in session_ids}, exclude_current)
+
+    def request_fragments(
+        self,
+        fragments_by_session: Mapping[str, Iterable[str]],
+        *,
+        exclude_current: bool = True,
+    ) -> int:
+        """Ask each session to rerun its own fragments; return how many were newly scheduled.
+
+        Use it with ids each session recorded for itself via :func:`current_fragment_id`.
+        A session given no fragment ids is ignored.
+        """
+        targets = {session_id: frozenset(ids) for session_id, ids in fragments_by_session.items()}
+        return self._enqueue({s: ids for s, ids in targets.items() if ids}, exclude_current)
+
+    def _enqueue(self, targets: dict[str, frozenset[str] | None], exclude_current: bool) -> int:
+        """Record pending reruns (``None`` = full) and arm the new ones on the event loop."""
+        runtime = _live_runtime()
+        if runtime is None:
+            return 0
+        _check_instance_names(runtime)
+        if exclude_current:
+            targets.pop(current_session_id() or "", None)
+        if not targets:
+            return 0
+
+        fresh: list[str] = []
+        with self._lock:
+            for session_id, fragments in targets.items():
+                pending = self._pending.get(session_id)
+                if pending is None:
+                    self._pending[session_id] = _Pending(
+                        fragments=None if fragments is None else set(fragments)
+                    )
+                    fresh.append(session_id)
+                else:
+                    pending.merge(fragments)
+        if not fresh:
+            return 0
+        loop = runtime._get_async_objs().eventloop
+        try:
+            loop.call_soon_threadsafe(self._arm, loop, fresh)
+        except RuntimeError:  # the loop closed under us: the server is stopping
+            with self._lock:
+                for session_id in fresh:
+                    self._pending.pop(session_id, None)
+            return 0
+        return len(fresh)
+
+    def pending(self) -> frozenset[str]:
+        """Return the ids of sessions with an undelivered rerun."""
+        with self._lock:
+            return frozenset(self._pending)
+
+    def discard(self, session_ids: Iterable[str]) -> None:
+        """Forget undelivered reruns for these sessions (their retries become no-ops)."""
+        with self._lock:
+            for session_id in session_ids:
+                self._pending.pop(session_id, None)
+
+    # --- everything below runs on the runtime's event loop -------------------
+
+    def _arm(self, loop: asyncio.AbstractEventLoop, session_ids: list[str]) -> None:
+        """Start the coalescing window of newly pending sessions (event loop only)."""
+        for session_id in session_ids:
+            loop.call_later(self._coalesce_window, self._deliver, loop, session_id)
+
+    def _deliver(self, loop: asyncio.AbstractEventLoop, session_id: str) -> None:
+        """Rerun one session if it is idle, retry later if busy (event loop only)."""
+        try:
+            self._deliver_or_retry(loop, session_id)
+        except Exception:
+            with self._lock:
+                self._pending.pop(session_id, None)
+            _LOGGER.exception("observable: rerun of session %s failed", session_id)
+
+    def _deliver_or_retry(self, loop: asyncio.AbstractEventLoop, session_id: str) -> None:
+        """Body of :meth:`_deliver`; exceptions are logged by the caller."""
+        runtime = _live_runtime()
+        info = None if runtime is None else runtime._session_mgr.get_active_session_info(session_id)
+        if info is None:  # disconnected, closed, or the runtime is gone
+            with self._lock:
+                self._pending.pop(session_id, None)
+            return
+        session = info.session
+        if session._scriptrunner is not None:
+            with self._lock:
+                still_pending = session_id in self._pending
+            if still_pending:
+                loop.call_later(self._retry_interval, self._deliver, loop, session_id)
+            return
+
+        with self._lock:
+            pending = self._pending.pop(session_id, None)
+        if pending is None:  # discarded meanwhile
+            return
+        last_state = session._client_state
+        if not last_state.page_script_hash:
+            _LOGGER.debug("observable: session %s has not run yet; skipping", session_id)
+            return
+        if pending.fragments is None:
+            session.request_rerun(_copy_client_state(last_state))
+            return
+        for fragment_id in sorted(pending.fragments):
+            if not session.has_fragment(fragment_id):
+                continue
+            client_state = _copy_client_state(last_state)
+            client_state.fragment_id = fragment_id
+            session.request_rerun(client_state)
+
+
+def _copy_client_state(source: ClientState) -> ClientState:
+    """Return a copy of a session's last ClientState, ready to start a rerun."""
+    copy = ClientState()
+    copy.CopyFrom(source)
+    copy.fragment_id = ""
+    copy.is_auto_rerun = False
+    copy.is_history_navigation = False
+    return copy
