@@ -10,35 +10,49 @@
 from __future__ import annotations
 
 from . import proxies as proxies
+from .backends import Backend, BackendUnavailable, MemoryBackend, backend_from_url
 from .change import MISSING, Change, Effect, Member, Path
-from .journal import DEFAULT_RETENTION, Journal, JournalTruncated, Subscriber
+from .journal import DEFAULT_RETENTION, Conflict, Journal, JournalTruncated, Subscriber
 from .observe import is_observed, journal_of, observe, path_of, snapshot, unwrap
 from .origin import current_origin, origin
 from .patch import PatchError, apply, invert, to_json_document, to_json_patch
 from .proxies import ObservedProxy
+from .readonly import ReadOnlyError, readonly
 from .registry import proxy_class_for, register_proxy, unregister_proxy
+from .store import ReadOnlyStore, Store
+from .store_keys import keys_of
 
 __all__ = [
     "DEFAULT_RETENTION",
     "MISSING",
+    "Backend",
+    "BackendUnavailable",
     "Change",
+    "Conflict",
     "Effect",
     "Journal",
     "JournalTruncated",
     "Member",
+    "MemoryBackend",
     "ObservedProxy",
     "PatchError",
     "Path",
+    "ReadOnlyError",
+    "ReadOnlyStore",
+    "Store",
     "Subscriber",
     "apply",
+    "backend_from_url",
     "current_origin",
     "invert",
     "is_observed",
     "journal_of",
+    "keys_of",
     "observe",
     "origin",
     "path_of",
     "proxy_class_for",
+    "readonly",
     "register_proxy",
     "snapshot",
     "to_json_document",

@@ -13,7 +13,14 @@ from typing import Any
 from .change import Change, Effect, Path
 from .origin import get_origin
 
-__all__ = ["DEFAULT_RETENTION", "Journal", "JournalTruncated", "Subscriber"]
+__all__ = [
+    "DEFAULT_RETENTION",
+    "CommitHook",
+    "Conflict",
+    "Journal",
+    "JournalTruncated",
+    "Subscriber",
+]
 
 logger = logging.getLogger("observable")
 
@@ -26,8 +33,20 @@ Subscriber = Callable[[tuple[Change, ...]], object]
 _new_change = tuple.__new__
 
 
+CommitHook = Callable[[Change], object]
+"""Called with each local change before it is appended; raising refuses the change."""
+
+
 class JournalTruncated(LookupError):
     """A reader asked for changes that the journal no longer retains."""
+
+
+class Conflict(Exception):
+    """Raised by a commit hook when the journal is behind a shared log.
+
+    The writer rolls its operation back, calls :meth:`Journal.catch_up`, and runs the
+    operation again against the caught-up value.
+    """
 
 
 class _BatchState(threading.local):
@@ -43,7 +62,16 @@ class Journal:
     :class:`JournalTruncated` instead of returning a silent gap.
     """
 
-    __slots__ = ("__weakref__", "_batch", "_entries", "_subscribers", "_version", "lock")
+    __slots__ = (
+        "__weakref__",
+        "_batch",
+        "_entries",
+        "_subscribers",
+        "_version",
+        "catch_up_hook",
+        "commit_hook",
+        "lock",
+    )
 
     def __init__(self, maxlen: int | None = DEFAULT_RETENTION) -> None:
         if maxlen is not None and maxlen < 1:
@@ -54,6 +82,10 @@ class Journal:
         self._version = 0
         self._subscribers: tuple[Subscriber, ...] = ()
         self._batch = _BatchState()
+        self.commit_hook: CommitHook | None = None
+        """Set by a backend: sees (and may refuse) every local change before it is appended."""
+        self.catch_up_hook: Callable[[], object] | None = None
+        """Set by a backend: brings the value up to date after a :class:`Conflict`."""
 
     @property
     def maxlen(self) -> int | None:
@@ -144,9 +176,39 @@ class Journal:
         """
         seq = self._version + 1
         change: Change = _new_change(Change, (seq, path, op, args, effect, get_origin()))
+        if self.commit_hook is not None:
+            self.commit_hook(change)
         self._entries.append(change)
         self._version = seq
         return change
+
+    def append_existing(self, change: Change) -> None:
+        """Append a change made elsewhere (a replica's), keeping its ``seq``; hold :attr:`lock`.
+
+        The commit hook is not called. Deliver it with :meth:`deliver` afterwards.
+        """
+        if change.seq != self._version + 1:
+            raise ValueError(f"change {change.seq} does not follow version {self._version}")
+        self._entries.append(change)
+        self._version = change.seq
+
+    def restart_at(self, version: int) -> None:
+        """Drop every retained change and continue numbering after ``version``.
+
+        Used when the value is reloaded from a snapshot; readers behind it get
+        :class:`JournalTruncated`.
+        """
+        with self.lock:
+            self._entries.clear()
+            self._version = version
+
+    def catch_up(self) -> None:
+        """Bring the value up to date with the shared log (after a :class:`Conflict`)."""
+        if self.catch_up_hook is None:
+            raise RuntimeError(
+                "the journal's commit hook raised Conflict but no catch-up hook is set"
+            )
+        self.catch_up_hook()
 
     def deliver(self, change: Change) -> None:
         """Hand a recorded change to the subscribers, or to the open batch."""

@@ -46,7 +46,7 @@ def apply(target: Any, changes: Iterable[Change]) -> Any:
     Inserted values are copied, so the changes are never aliased into ``target``.
     """
     for change in changes:
-        container = _follow(target, change.path)
+        container = follow_path(target, change.path)
         try:
             apply_effect(container, change.effect)
         except PatchError:
@@ -56,7 +56,8 @@ def apply(target: Any, changes: Iterable[Change]) -> Any:
     return target
 
 
-def _follow(target: Any, path: Path) -> Any:
+def follow_path(target: Any, path: Path) -> Any:
+    """Return the container that ``path`` leads to from ``target``."""
     container = target
     for key in path:
         if isinstance(key, Member):

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import wrapt
 
 from ..change import Effect
-from ..journal import Journal
+from ..journal import Conflict, Journal
 from ..registry import proxy_class_for
 from ..values import SCALAR_TYPES
 from .nodes import ChildReference, MappingNode, Node, evict_child, resolve_path
@@ -19,9 +19,11 @@ __all__ = [
     "PROXY_TYPES",
     "ObservedProxy",
     "child_of",
+    "handle_refusal",
     "make_proxy",
     "mutate",
     "node_of",
+    "roll_back",
     "unwrap",
 ]
 
@@ -140,14 +142,44 @@ def mutate(proxy: ObservedProxy, op: str, perform: Mutation) -> Any:
 
     ``perform`` must raise before changing anything, or change exactly what its
     effect says. A ``None`` effect (nothing changed) and a detached proxy record nothing.
+    When the journal's commit hook refuses the change, the operation is rolled back;
+    after a :class:`~observable.journal.Conflict` it runs again on the caught-up value.
     """
     node = _node(proxy)
     journal = node.journal
-    with journal.lock:
-        path = resolve_path(node)
-        result, args, effect = perform(node.target)
-        if effect is None or path is None:
-            return result
-        change = journal.record(path, op, args, effect)
-    journal.deliver(change)
-    return result
+    while True:
+        with journal.lock:
+            path = resolve_path(node)
+            result, args, effect = perform(node.target)
+            if effect is None or path is None:
+                return result
+            try:
+                change = journal.record(path, op, args, effect)
+            except Conflict:
+                roll_back(node.target, effect)
+                journal.catch_up()
+                continue
+            except BaseException:
+                roll_back(node.target, effect)
+                raise
+        journal.deliver(change)
+        return result
+
+
+def handle_refusal(journal: Journal, target: Any, effect: Effect, error: BaseException) -> None:
+    """Roll back an inline change whose recording raised; return only after a conflict.
+
+    After a :class:`~observable.journal.Conflict` the journal has caught up and the
+    caller runs its operation again; any other error is re-raised.
+    """
+    roll_back(target, effect)
+    if not isinstance(error, Conflict):
+        raise error
+    journal.catch_up()
+
+
+def roll_back(target: Any, effect: Effect) -> None:
+    """Undo ``effect`` on the raw container it was made on."""
+    from ..patch import apply_effect, invert_effect
+
+    apply_effect(target, invert_effect(effect))

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..change import MISSING, Effect
 from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
-from .base import PROXY_TYPES, ObservedProxy, child_of, mutate, node_of, unwrap
+from .base import PROXY_TYPES, ObservedProxy, child_of, handle_refusal, mutate, node_of, unwrap
 from .nodes import MappingNode, resolve_path
 
 __all__ = ["ObservedCounter", "ObservedDefaultDict", "ObservedDict", "ObservedOrderedDict"]
@@ -97,11 +97,13 @@ class ObservedDict(ObservedProxy):
             target[key] = value
             if path is None or is_noop_write(old, value):
                 return
-            if type(value) not in SCALAR_TYPES:
-                value = snapshot_value(value)
-            if type(old) not in SCALAR_TYPES:
-                old = snapshot_value(old)
-            change = journal.record(path, "setitem", (key, value), ("item", key, old, value))
+            new = value if type(value) in SCALAR_TYPES else snapshot_value(value)
+            effect = ("item", key, old if type(old) in SCALAR_TYPES else snapshot_value(old), new)
+            try:
+                change = journal.record(path, "setitem", (key, new), effect)
+            except BaseException as error:
+                handle_refusal(journal, target, effect, error)
+                return self.__setitem__(key, value)
         journal.deliver(change)
 
     def __delitem__(self, key: Any) -> None:

@@ -9,7 +9,7 @@ import wrapt
 
 from ..change import MISSING, Effect
 from ..values import SCALAR_TYPES, instance_attribute, is_noop_write, snapshot_value
-from .base import PROXY_TYPES, ObservedProxy, child_of, mutate, node_of
+from .base import PROXY_TYPES, ObservedProxy, child_of, handle_refusal, mutate, node_of
 from .nodes import AttributeNode, resolve_path
 
 __all__ = ["ObservedObject"]
@@ -58,10 +58,13 @@ class ObservedObject(ObservedProxy):
             setattr(target, name, value)
             if path is None or is_noop_write(old, value):
                 return
-            value = snapshot_value(value)
-            change = journal.record(
-                path, "setattr", (name, value), ("attr", name, snapshot_value(old), value)
-            )
+            new = snapshot_value(value)
+            effect = ("attr", name, snapshot_value(old), new)
+            try:
+                change = journal.record(path, "setattr", (name, new), effect)
+            except BaseException as error:
+                handle_refusal(journal, target, effect, error)
+                return self.__setattr__(name, value)
         journal.deliver(change)
 
     def __delattr__(self, name: str) -> None:

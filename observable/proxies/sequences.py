@@ -8,7 +8,7 @@ from typing import Any, SupportsIndex
 
 from ..change import Effect
 from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
-from .base import PROXY_TYPES, ObservedProxy, child_of, mutate, node_of, unwrap
+from .base import PROXY_TYPES, ObservedProxy, child_of, handle_refusal, mutate, node_of, unwrap
 from .nodes import SequenceNode, resolve_path
 
 __all__ = ["ObservedByteArray", "ObservedList", "ObservedSequence", "snapshot_items"]
@@ -105,9 +105,13 @@ class ObservedSequence(ObservedProxy):
             target.append(item)
             if path is None:
                 return
-            if type(item) not in SCALAR_TYPES:
-                item = snapshot_value(item)
-            change = journal.record(path, "append", (item,), ("splice", index, (), (item,)))
+            value = item if type(item) in SCALAR_TYPES else snapshot_value(item)
+            effect = ("splice", index, (), (value,))
+            try:
+                change = journal.record(path, "append", (value,), effect)
+            except BaseException as error:
+                handle_refusal(journal, target, effect, error)
+                return self.append(item)
         journal.deliver(change)
 
     def _extend(self, op: str, items: Iterable[Any]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..change import Effect
 from ..values import SCALAR_TYPES, snapshot_value
-from .base import PROXY_TYPES, ObservedProxy, child_of, mutate, node_of, unwrap
+from .base import PROXY_TYPES, ObservedProxy, child_of, handle_refusal, mutate, node_of, unwrap
 from .nodes import MemberNode, member_key, resolve_path
 
 __all__ = ["ObservedFrozenSet", "ObservedSet"]
@@ -65,9 +65,13 @@ class ObservedSet(ObservedFrozenSet):
             target.add(item)
             if path is None:
                 return
-            if type(item) not in SCALAR_TYPES:
-                item = snapshot_value(item)
-            change = journal.record(path, "add", (item,), ("members", (item,), ()))
+            value = item if type(item) in SCALAR_TYPES else snapshot_value(item)
+            effect = ("members", (value,), ())
+            try:
+                change = journal.record(path, "add", (value,), effect)
+            except BaseException as error:
+                handle_refusal(journal, target, effect, error)
+                return self.add(item)
         journal.deliver(change)
 
     def discard(self, item: Any) -> None:

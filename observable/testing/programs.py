@@ -101,7 +101,9 @@ _LIST: dict[str, Operation] = {
     **_SEQUENCE,
     "sort": lambda c, s: c.sort(key=_sort_key, reverse=s.numbers[1] > 0),
     "set_slice": lambda c, s: c.__setitem__(slice(s.numbers[0], s.numbers[1]), s.values),
-    "set_extended_slice": lambda c, s: c.__setitem__(slice(None, None, 2), [s.value] * len(c[::2])),
+    "set_extended_slice": lambda c, s: c.__setitem__(
+        slice(None, None, 2), [copy.deepcopy(s.value) for _ in c[::2]]
+    ),
     "del_slice": lambda c, s: c.__delitem__(slice(s.numbers[0], s.numbers[1])),
     "del_extended_slice": lambda c, s: c.__delitem__(slice(s.numbers[0], None, -2)),
     "set_same": lambda c, s: c.__setitem__(s.numbers[0], c[s.numbers[0]]),

@@ -1,0 +1,141 @@
+"""The state behind a store and its rooms: one observed root, journal, locks and subscribers."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from .change import Change
+from .journal import DEFAULT_RETENTION, Journal, logger
+from .observe import observe
+from .patch import apply_effect, follow_path
+from .proxies.base import node_of
+from .store_keys import keys_of
+
+__all__ = ["KeySubscriber", "StoreEngine"]
+
+KeySubscriber = Callable[[str, tuple[Change, ...]], object]
+"""Called with a key and the changes made under it (empty for :meth:`StoreEngine.touch`)."""
+
+_silenced: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "observable_silenced", default=False
+)
+
+
+class StoreEngine:
+    """Holds the observed root mapping of full keys to values, shared by a store's views."""
+
+    def __init__(self, retention: int | None = DEFAULT_RETENTION) -> None:
+        self.journal = Journal(maxlen=retention)
+        self.root: Any = observe({}, self.journal)
+        self._locks: dict[str, threading.RLock] = {}
+        self._guard = threading.Lock()
+        self._subscribers: dict[str, tuple[KeySubscriber, ...]] = {}
+        self._watchers: tuple[Callable[[frozenset[str], tuple[Change, ...]], object], ...] = ()
+        self.journal.subscribe(self._dispatch)
+
+    @property
+    def raw_root(self) -> dict[str, Any]:
+        """The plain dict behind the root proxy; changes to it are not journaled."""
+        return node_of(self.root).target  # type: ignore[no-any-return]
+
+    def lock(self, key: str) -> threading.RLock:
+        """Return the re-entrant lock of ``key``."""
+        with self._guard:
+            lock = self._locks.get(key)
+            if lock is None:
+                lock = self._locks[key] = threading.RLock()
+            return lock
+
+    def subscribe(self, key: str, callback: KeySubscriber) -> Callable[[], None]:
+        """Call ``callback(key, changes)`` after changes under ``key``; return an unsubscribe."""
+        with self._guard:
+            self._subscribers[key] = (*self._subscribers.get(key, ()), callback)
+
+        def unsubscribe() -> None:
+            with self._guard:
+                remaining = tuple(cb for cb in self._subscribers.get(key, ()) if cb is not callback)
+                if remaining:
+                    self._subscribers[key] = remaining
+                else:
+                    self._subscribers.pop(key, None)
+
+        return unsubscribe
+
+    def watch(
+        self, callback: Callable[[frozenset[str], tuple[Change, ...]], object]
+    ) -> Callable[[], None]:
+        """Call ``callback(keys, changes)`` after every notification; return an unsubscribe."""
+        with self._guard:
+            self._watchers = (*self._watchers, callback)
+
+        def unwatch() -> None:
+            with self._guard:
+                self._watchers = tuple(cb for cb in self._watchers if cb is not callback)
+
+        return unwatch
+
+    @contextlib.contextmanager
+    def silent(self) -> Iterator[None]:
+        """Make changes inside the block (in this thread or task) notify nobody."""
+        token = _silenced.set(True)
+        try:
+            yield
+        finally:
+            _silenced.reset(token)
+
+    def touch(self, keys: Iterable[str]) -> None:
+        """Notify the subscribers of ``keys`` as if they had changed."""
+        self._notify({key: [] for key in keys})
+
+    def apply_remote(self, changes: Iterable[Change]) -> None:
+        """Apply changes made elsewhere: to the raw value, into the journal, then notify."""
+        applied = []
+        with self.journal.lock:
+            for change in changes:
+                apply_effect(follow_path(self.raw_root, change.path), change.effect)
+                self.journal.append_existing(change)
+                applied.append(change)
+        with self.journal.batch():
+            for change in applied:
+                self.journal.deliver(change)
+
+    def load(self, values: dict[str, Any], version: int) -> None:
+        """Replace the whole state with ``values`` at journal ``version``; notify every key."""
+        with self.journal.lock:
+            raw = self.raw_root
+            touched = set(raw) | set(values)
+            raw.clear()
+            raw.update(values)
+            node_of(self.root).children = None
+            self.journal.restart_at(version)
+        self.touch(touched)
+
+    def _dispatch(self, changes: tuple[Change, ...]) -> None:
+        if _silenced.get():
+            return
+        by_key: dict[str, list[Change]] = defaultdict(list)
+        for change in changes:
+            for key in keys_of(change):
+                by_key[key].append(change)
+        self._notify(by_key)
+
+    def _notify(self, by_key: dict[str, list[Change]]) -> None:
+        for key, changes in by_key.items():
+            for callback in self._subscribers.get(key, ()):
+                _call_safely(callback, key, tuple(changes))
+        if self._watchers:
+            everything = tuple(dict.fromkeys(c for group in by_key.values() for c in group))
+            for watcher in self._watchers:
+                _call_safely(watcher, frozenset(by_key), everything)
+
+
+def _call_safely(callback: Callable[..., object], *args: Any) -> None:
+    try:
+        callback(*args)
+    except Exception:
+        logger.exception("observable: store subscriber %r raised", callback)
