@@ -71,6 +71,7 @@ class Journal:
         "catch_up_hook",
         "commit_hook",
         "lock",
+        "subscribed",
     )
 
     def __init__(self, maxlen: int | None = DEFAULT_RETENTION) -> None:
@@ -81,6 +82,8 @@ class Journal:
         self._entries: deque[Change] = deque(maxlen=maxlen)
         self._version = 0
         self._subscribers: tuple[Subscriber, ...] = ()
+        self.subscribed = False
+        """Whether anyone subscribes: writers skip :meth:`deliver` when nobody does."""
         self._batch = _BatchState()
         self.commit_hook: CommitHook | None = None
         """Set by a backend: sees (and may refuse) every local change before it is appended."""
@@ -139,6 +142,7 @@ class Journal:
             raise TypeError(f"subscriber must be callable, not {type(callback).__name__}")
         with self.lock:
             self._subscribers = (*self._subscribers, callback)
+            self.subscribed = True
 
         def unsubscribe() -> None:
             with self.lock:
@@ -146,6 +150,7 @@ class Journal:
                 if callback in subscribers:
                     subscribers.remove(callback)
                     self._subscribers = tuple(subscribers)
+                    self.subscribed = bool(subscribers)
 
         return unsubscribe
 

@@ -8,6 +8,7 @@ import dataclasses
 import gc
 import json
 import pickle
+import weakref
 from typing import Any
 
 import pytest
@@ -51,15 +52,18 @@ def test_hash_follows_the_wrapped_value() -> None:
 
 
 def test_children_are_cached_per_parent_and_freed_when_unused() -> None:
-    proxy = observe({"a": {"b": []}})
+    proxy = observe({"a": {"b": []}, "c": {}})
     assert proxy["a"] is proxy["a"]
     assert proxy["a"]["b"] is proxy["a"]["b"]
-    child = proxy["a"]
-    assert is_observed(child)
-    del child
+    child = weakref.ref(proxy["a"])
+    assert is_observed(child())
+    # The most recently used child stays cached; using another one frees the first.
+    assert child() is not None
+    _ = proxy["c"]
     gc.collect()
+    assert child() is None
     node = observable.proxies.base.node_of(proxy)
-    assert node.children is None
+    assert list(node.children or {}) == [id(unwrap(proxy)["c"])]
 
 
 def test_immutable_scalars_and_unproxyable_values_come_back_raw() -> None:

@@ -13,7 +13,7 @@ from ..change import Effect
 from ..journal import Conflict, Journal
 from ..registry import proxy_class_for
 from ..values import SCALAR_TYPES
-from .nodes import ChildReference, MappingNode, Node, evict_child, resolve_path
+from .nodes import MappingNode, Node, new_node, resolve_path
 
 __all__ = [
     "PROXY_TYPES",
@@ -47,6 +47,9 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
         super().__init_subclass__(**kwargs)
         PROXY_TYPES.add(cls)
 
+    def __wrapped_setattr_fixups__(self) -> None:
+        """Called by wrapt after ``__wrapped__`` is set; nothing to fix up."""
+
     def __repr__(self) -> str:
         return repr(_node(self).target)
 
@@ -74,6 +77,17 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
 
 _node: Callable[[Any], Node] = ObservedProxy.__dict__["_self_node"].__get__
 _set_node: Callable[[Any, Node], None] = ObservedProxy.__dict__["_self_node"].__set__
+_set_wrapped: Callable[[Any, Any], None] = wrapt.BaseObjectProxy.__dict__["__wrapped__"].__set__
+
+
+def _new_proxy(proxy_class: type[ObservedProxy], target: Any) -> Any:
+    # wrapt's __init__ copies the target's __doc__ and __module__ into a per-proxy dict
+    # (its getattro forwards both anyway); setting __wrapped__ directly skips that cost.
+    proxy = proxy_class.__new__(proxy_class)
+    _set_wrapped(proxy, target)
+    return proxy
+
+
 node_of = _node
 """Return the node behind a proxy (internal)."""
 
@@ -90,16 +104,15 @@ def make_proxy(
     target: Any,
     journal: Journal,
     parent: Node | None = None,
-    parent_proxy: ObservedProxy | None = None,
     key: Any = None,
 ) -> ObservedProxy:
     """Create a proxy of ``proxy_class`` around ``target`` with a fresh node."""
-    proxy = proxy_class(target)
-    _set_node(proxy, proxy_class.node_class(target, journal, parent, parent_proxy, key))
+    proxy = _new_proxy(proxy_class, target)
+    _set_node(proxy, new_node(proxy_class.node_class, proxy, target, journal, parent, key))
     return proxy
 
 
-def child_of(parent_proxy: ObservedProxy, parent: Node, key: Any, value: Any) -> Any:
+def child_of(parent: Node, key: Any, value: Any) -> Any:
     """Return ``value`` as reached from ``parent`` at ``key``: a cached child proxy, or raw."""
     kind = type(value)
     if kind in SCALAR_TYPES:
@@ -112,24 +125,21 @@ def child_of(parent_proxy: ObservedProxy, parent: Node, key: Any, value: Any) ->
     if proxy_class is None:
         return value
     children = parent.children
-    identity = id(value)
     if children is None:
         children = parent.children = {}
     else:
-        reference = children.get(identity)
-        if reference is not None:
-            proxy = reference()
+        node = children.get(id(value))
+        if node is not None:
+            proxy = node()
             if proxy is not None:
-                reference.node.key = key
+                node.key = key
+                parent.recent = proxy
                 return proxy
-    proxy = proxy_class(value)
-    node = proxy_class.node_class(value, parent.journal, parent, parent_proxy, key)
+    proxy = _new_proxy(proxy_class, value)
+    node = new_node(proxy_class.node_class, proxy, value, parent.journal, parent, key)
     _set_node(proxy, node)
-    reference = ChildReference(proxy, evict_child)
-    reference.identity = identity
-    reference.node = node
-    reference.owner = parent
-    children[identity] = reference
+    children[id(value)] = node
+    parent.recent = proxy
     return proxy
 
 
@@ -147,8 +157,10 @@ def mutate(proxy: ObservedProxy, op: str, perform: Mutation) -> Any:
     """
     node = _node(proxy)
     journal = node.journal
+    lock = journal.lock
     while True:
-        with journal.lock:
+        lock.acquire()
+        try:
             path = resolve_path(node)
             result, args, effect = perform(node.target)
             if effect is None or path is None:
@@ -162,7 +174,10 @@ def mutate(proxy: ObservedProxy, op: str, perform: Mutation) -> Any:
             except BaseException:
                 roll_back(node.target, effect)
                 raise
-        journal.deliver(change)
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(change)
         return result
 
 

@@ -53,7 +53,9 @@ class ObservedDeque(ObservedSequence):
             self._grow("append", [unwrap(item)], at_left=False)
             return
         journal = node.journal
-        with journal.lock:
+        lock = journal.lock
+        lock.acquire()
+        try:
             if type(item) in PROXY_TYPES:
                 item = _node(item).target
             path = () if node.parent is None else resolve_path(node)
@@ -68,7 +70,10 @@ class ObservedDeque(ObservedSequence):
             except BaseException as error:
                 handle_refusal(journal, target, effect, error)
                 return self.append(item)
-        journal.deliver(change)
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(change)
 
     def appendleft(self, item: Any) -> None:
         """Append ``item`` on the left; a full bounded deque drops its rightmost item."""

@@ -30,17 +30,17 @@ class ObservedTuple(ObservedProxy):
         index = operator.index(index)
         if index < 0:
             index += len(target)
-        return child_of(self, node, index, value)
+        return child_of(node, index, value)
 
     def __iter__(self) -> Iterator[Any]:
         node = _node(self)
         for index, value in enumerate(node.target):
-            yield child_of(self, node, index, value)
+            yield child_of(node, index, value)
 
     def __getattr__(self, name: str) -> Any:
         node = _node(self)
         value = getattr(node.target, name)
         fields = getattr(type(node.target), "_fields", ())
         if name in fields:
-            return child_of(self, node, fields.index(name), value)
+            return child_of(node, fields.index(name), value)
         return super().__getattr__(name)

@@ -60,7 +60,7 @@ class ObservedDict(ObservedProxy):
         value = node.target[key]
         if type(value) in SCALAR_TYPES:
             return value
-        return child_of(self, node, key, value)
+        return child_of(node, key, value)
 
     def get(self, key: Any, default: Any = None) -> Any:
         """Return the value for ``key`` (observed), or ``default``."""
@@ -68,7 +68,7 @@ class ObservedDict(ObservedProxy):
         value = _dict_get(node.target, key, MISSING)
         if value is MISSING:
             return default
-        return child_of(self, node, key, value)
+        return child_of(node, key, value)
 
     def values(self) -> ValuesView[Any]:
         """Return a view of the (observed) values."""
@@ -88,7 +88,9 @@ class ObservedDict(ObservedProxy):
     def __setitem__(self, key: Any, value: Any) -> None:
         node = _node(self)
         journal = node.journal
-        with journal.lock:
+        lock = journal.lock
+        lock.acquire()
+        try:
             target = node.target
             if type(value) in PROXY_TYPES:
                 value = _node(value).target
@@ -104,7 +106,10 @@ class ObservedDict(ObservedProxy):
             except BaseException as error:
                 handle_refusal(journal, target, effect, error)
                 return self.__setitem__(key, value)
-        journal.deliver(change)
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(change)
 
     def __delitem__(self, key: Any) -> None:
         def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
@@ -180,7 +185,7 @@ class ObservedDict(ObservedProxy):
             return value, (key, snapshot_value(value)), item_effect(key, MISSING, value)
 
         result = mutate(self, "setdefault", perform)
-        return child_of(self, _node(self), key, result)
+        return child_of(_node(self), key, result)
 
 
 def _snapshot_pairs(pairs: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
@@ -233,7 +238,7 @@ class ObservedDefaultDict(ObservedDict):
             value = target[key]
             return value, (key,), item_effect(key, MISSING, value)
 
-        return child_of(self, node, key, mutate(self, "missing", perform))
+        return child_of(node, key, mutate(self, "missing", perform))
 
 
 class ObservedCounter(ObservedDict):

@@ -19,45 +19,56 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AttributeNode",
-    "ChildReference",
     "MappingNode",
     "MemberNode",
     "Node",
     "SequenceNode",
+    "evict_child",
+    "new_node",
     "resolve_path",
 ]
 
 
-class Node:
-    """Bookkeeping for one proxy; subclasses know how to find a child in their container."""
+class Node(weakref.ref):  # type: ignore[type-arg]
+    """Bookkeeping for one proxy, and the weak reference to it that its parent caches.
 
-    __slots__ = ("children", "journal", "key", "parent", "parent_proxy", "target")
+    A node refers to its proxy weakly (it *is* that weak reference) and to its parent
+    node strongly, so a child can always resolve its path. Subclasses know how to find a
+    child in their kind of container. ``recent`` keeps the most recently used child
+    alive, so that repeated access through the same route does not rebuild proxies.
+    """
+
+    __slots__ = ("children", "journal", "key", "parent", "recent", "target")
 
     target: Any
     journal: Journal
     parent: Node | None
-    parent_proxy: ObservedProxy | None
     key: Any
-    children: dict[int, ChildReference] | None
-
-    def __init__(
-        self,
-        target: Any,
-        journal: Journal,
-        parent: Node | None,
-        parent_proxy: ObservedProxy | None,
-        key: Any,
-    ) -> None:
-        self.target = target
-        self.journal = journal
-        self.parent = parent
-        self.parent_proxy = parent_proxy
-        self.key = key
-        self.children = None
+    children: dict[int, Node] | None
+    recent: ObservedProxy | None
 
     def locate(self, key: Any, child: Any) -> Any:
         """Return where ``child`` now stands in this node's container, or ``MISSING``."""
         return MISSING
+
+
+def new_node(
+    node_class: type[Node],
+    proxy: ObservedProxy,
+    target: Any,
+    journal: Journal,
+    parent: Node | None,
+    key: Any,
+) -> Node:
+    """Create the node of ``proxy``; a child's node evicts itself from its parent's cache."""
+    node = node_class(proxy, None if parent is None else evict_child)
+    node.target = target
+    node.journal = journal
+    node.parent = parent
+    node.key = key
+    node.children = None
+    node.recent = None
+    return node
 
 
 class MappingNode(Node):
@@ -146,21 +157,13 @@ def resolve_path(node: Node) -> Path | None:
     return tuple(keys)
 
 
-class ChildReference(weakref.ref):  # type: ignore[type-arg]
-    """A weak reference from a parent's cache to a child proxy, which evicts itself."""
-
-    __slots__ = ("identity", "node", "owner")
-
-    identity: int
-    node: Node
-    owner: Node
-
-
-def evict_child(reference: ChildReference) -> None:
-    """Drop a dead child proxy from its parent's cache (a weakref callback)."""
-    owner = reference.owner
-    children = owner.children
-    if children is not None and children.get(reference.identity) is reference:
-        del children[reference.identity]
+def evict_child(node: Node) -> None:
+    """Drop a dead child proxy's node from its parent's cache (a weakref callback)."""
+    parent = node.parent
+    if parent is None:
+        return
+    children = parent.children
+    if children is not None and children.get(id(node.target)) is node:
+        del children[id(node.target)]
         if not children:
-            owner.children = None
+            parent.children = None

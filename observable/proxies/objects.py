@@ -41,7 +41,7 @@ class ObservedObject(ObservedProxy):
             if value.__self__ is target:
                 return types.MethodType(value.__func__, self)
             return value
-        return child_of(self, node, name, value)
+        return child_of(node, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name.startswith(_RESERVED_PREFIX):
@@ -49,7 +49,9 @@ class ObservedObject(ObservedProxy):
             return
         node = _node(self)
         journal = node.journal
-        with journal.lock:
+        lock = journal.lock
+        lock.acquire()
+        try:
             target = node.target
             if type(value) in PROXY_TYPES:
                 value = _node(value).target
@@ -65,7 +67,10 @@ class ObservedObject(ObservedProxy):
             except BaseException as error:
                 handle_refusal(journal, target, effect, error)
                 return self.__setattr__(name, value)
-        journal.deliver(change)
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(change)
 
     def __delattr__(self, name: str) -> None:
         if name.startswith(_RESERVED_PREFIX):

@@ -76,7 +76,7 @@ class ObservedSequence(ObservedProxy):
         index = operator.index(index)
         if index < 0:
             index += len(target)
-        return child_of(self, node, index, value)
+        return child_of(node, index, value)
 
     def __iter__(self) -> Iterator[Any]:
         node = _node(self)
@@ -84,19 +84,21 @@ class ObservedSequence(ObservedProxy):
             if type(value) in SCALAR_TYPES:
                 yield value
             else:
-                yield child_of(self, node, index, value)
+                yield child_of(node, index, value)
 
     def __reversed__(self) -> Iterator[Any]:
         node = _node(self)
         target = node.target
         for index in range(len(target) - 1, -1, -1):
-            yield child_of(self, node, index, target[index])
+            yield child_of(node, index, target[index])
 
     def append(self, item: Any) -> None:
         """Append ``item`` and record it."""
         node = _node(self)
         journal = node.journal
-        with journal.lock:
+        lock = journal.lock
+        lock.acquire()
+        try:
             target = node.target
             if type(item) in PROXY_TYPES:
                 item = _node(item).target
@@ -112,7 +114,10 @@ class ObservedSequence(ObservedProxy):
             except BaseException as error:
                 handle_refusal(journal, target, effect, error)
                 return self.append(item)
-        journal.deliver(change)
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(change)
 
     def _extend(self, op: str, items: Iterable[Any]) -> None:
         values = [unwrap(item) for item in items]

@@ -43,7 +43,7 @@ class ObservedFrozenSet(ObservedProxy):
             if type(value) in SCALAR_TYPES:
                 yield value
             else:
-                yield child_of(self, node, member_key(value), value)
+                yield child_of(node, member_key(value), value)
 
 
 class ObservedSet(ObservedFrozenSet):
@@ -55,7 +55,9 @@ class ObservedSet(ObservedFrozenSet):
         """Add ``item``; recorded only when it was not already a member."""
         node = _node(self)
         journal = node.journal
-        with journal.lock:
+        lock = journal.lock
+        lock.acquire()
+        try:
             target = node.target
             if type(item) in PROXY_TYPES:
                 item = _node(item).target
@@ -72,7 +74,10 @@ class ObservedSet(ObservedFrozenSet):
             except BaseException as error:
                 handle_refusal(journal, target, effect, error)
                 return self.add(item)
-        journal.deliver(change)
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(change)
 
     def discard(self, item: Any) -> None:
         """Remove ``item`` if present; recorded only when it was."""
