@@ -71,13 +71,25 @@ def instance_attribute(target: Any, name: str) -> Any:
     A class-level default is not the instance's own: assigning over it creates an
     instance attribute, which is a change. Properties and slots are read through.
     """
-    descriptor = getattr(type(target), name, None)
-    if descriptor is not None and hasattr(type(descriptor), "__set__"):
-        return getattr(target, name, MISSING)
     own = getattr(target, "__dict__", None)
-    if own is not None:
-        return own.get(name, MISSING)
-    return getattr(target, name, MISSING)
+    if own is not None and name in own:
+        return own[name]
+    descriptor = getattr(type(target), name, MISSING)
+    if descriptor is not MISSING and _is_data_descriptor(type(descriptor)):
+        return getattr(target, name, MISSING)
+    if own is None:
+        return getattr(target, name, MISSING)
+    return MISSING
+
+
+_data_descriptor_types: dict[type, bool] = {}
+
+
+def _is_data_descriptor(kind: type) -> bool:
+    known = _data_descriptor_types.get(kind)
+    if known is None:
+        known = _data_descriptor_types[kind] = hasattr(kind, "__set__")
+    return known
 
 
 def instance_attributes(value: Any) -> dict[str, Any]:

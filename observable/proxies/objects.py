@@ -16,6 +16,15 @@ __all__ = ["ObservedObject"]
 
 _node = node_of
 _RESERVED_PREFIX = "_self_"
+_PROXY_NAMES = (
+    _RESERVED_PREFIX,
+    "__wrapped",
+    "__object_proxy__",
+    "__reduce",
+    "__deepcopy__",
+    "__copy__",
+)
+_proxy_attribute = ObservedProxy.__getattribute__
 
 
 class ObservedObject(ObservedProxy):
@@ -30,7 +39,11 @@ class ObservedObject(ObservedProxy):
     __slots__ = ()
     node_class = AttributeNode
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattribute__(self, name: str) -> Any:
+        # Looking attributes up on the target first avoids wrapt's miss on the proxy
+        # class (a raised and cleared AttributeError) for every attribute read.
+        if name.startswith(_PROXY_NAMES):
+            return _proxy_attribute(self, name)
         node = _node(self)
         target = node.target
         value = getattr(target, name)
