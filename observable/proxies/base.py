@@ -80,10 +80,10 @@ _set_node: Callable[[Any, Node], None] = ObservedProxy.__dict__["_self_node"].__
 _set_wrapped: Callable[[Any, Any], None] = wrapt.BaseObjectProxy.__dict__["__wrapped__"].__set__
 
 
-def _new_proxy(proxy_class: type[ObservedProxy], target: Any) -> Any:
+def _new_proxy(proxy_class: type[ObservedProxy], target: Any) -> ObservedProxy:
     # wrapt's __init__ copies the target's __doc__ and __module__ into a per-proxy dict
     # (its getattro forwards both anyway); setting __wrapped__ directly skips that cost.
-    proxy = proxy_class.__new__(proxy_class)
+    proxy: ObservedProxy = proxy_class.__new__(proxy_class)
     _set_wrapped(proxy, target)
     return proxy
 
