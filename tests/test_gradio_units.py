@@ -1,0 +1,427 @@
+"""observable_gradio in one process: boxes, defaults, tokens, the shared revision and push loop.
+
+These need gradio importable but no server. What Gradio itself does with the objects is pinned
+here by calling the same functions its event loop calls (``deep_hash``, ``SessionState``,
+``get_config``); the real round trips are in ``test_gradio_integration.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import pytest
+
+gr = pytest.importorskip("gradio")
+
+import observable_gradio as og  # noqa: E402
+from gradio import utils as gradio_utils  # noqa: E402
+from gradio.state_holder import SessionState  # noqa: E402
+from observable_gradio.attach import _push_handler  # noqa: E402
+
+from observable import Journal, Store, is_observed, journal_of, observe  # noqa: E402
+
+T = TypeVar("T")
+
+deep_hash: Callable[[Any], str] = gradio_utils.deep_hash
+"""What gradio runs on a State before and after each event."""
+
+
+def in_loop(test: Callable[..., None]) -> Callable[..., None]:
+    """Run a test that builds a gr.Blocks inside a running event loop.
+
+    Outside one, gradio makes (and never closes) a new event loop for each Blocks
+    (``gradio.utils.safe_get_lock``); its finalizer would then warn in some later test.
+    """
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        async def body() -> None:
+            test(*args, **kwargs)
+
+        asyncio.run(body())
+
+    return run
+
+
+def built(build: Callable[[], T]) -> T:
+    """Return ``build()``, run inside a running event loop (see :func:`in_loop`)."""
+
+    async def body() -> T:
+        return build()
+
+    return asyncio.run(body())
+
+
+class Unwalkable(list[int]):
+    """A list that fails the test if anything iterates, copies or measures it."""
+
+    def __iter__(self) -> Iterator[int]:
+        raise AssertionError("the value was iterated")
+
+    def __len__(self) -> int:
+        raise AssertionError("the value was measured")
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Unwalkable:
+        raise AssertionError("the value was deep-copied")
+
+
+@dataclass
+class Profile:
+    """A custom object with a nested list."""
+
+    name: str = "ada"
+    tags: list[str] = field(default_factory=list)
+
+
+# -- StateBox ----------------------------------------------------------------------------
+def test_box_stamp_moves_exactly_when_the_journal_moves() -> None:
+    box = og.StateBox({"a": {"b": []}})
+    first = deep_hash(box)
+    assert deep_hash(box) == first  # read-only: same stamp
+    box.value["a"]["b"].append(1)
+    second = deep_hash(box)
+    assert second != first
+    box.value["a"]["b"].extend([])  # a no-op records nothing
+    assert deep_hash(box) == second
+    assert deep_hash(og.StateBox({"a": {"b": [1]}})) not in (first, second)  # a new box
+
+
+def test_box_stamp_follows_attribute_writes_on_custom_objects() -> None:
+    box = og.StateBox(Profile())
+    before = hash(box)
+    box.value.name = "ada"  # equal scalar: no change
+    assert hash(box) == before
+    box.value.name = "grace"
+    after = hash(box)
+    box.value.tags.append("x")
+    assert len({before, after, hash(box)}) == 3
+
+
+def test_deep_hash_of_a_box_never_walks_the_value() -> None:
+    box = og.StateBox(Unwalkable())
+    deep_hash(box)
+    assert "Unwalkable" in repr(box) and "version=0" in repr(box)
+
+
+def test_box_owns_its_journal_and_copies_observed_values() -> None:
+    shared = observe([1, 2])
+    box = og.StateBox(shared, state_id=7)
+    assert box.state_id == 7 and box.version == 0
+    assert journal_of(box.value) is box.journal is not journal_of(shared)
+    box.value.append(3)
+    assert shared == [1, 2] and box.value == [1, 2, 3]
+    clone = copy.deepcopy(box)
+    assert clone is not box and clone.value == [1, 2, 3] and clone.journal is not box.journal
+    assert copy.copy(box) is box
+
+
+# -- ObservableState and its default -------------------------------------------------------
+class CountingCopies:
+    """A default that counts how often it is deep-copied."""
+
+    copies = 0
+
+    def __init__(self) -> None:
+        self.items: list[int] = []
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CountingCopies:
+        type(self).copies += 1
+        return CountingCopies()
+
+
+@in_loop
+def test_each_session_gets_its_own_observed_copy_made_on_first_access() -> None:
+    CountingCopies.copies = 0
+    with gr.Blocks() as demo:
+        state = og.ObservableState(CountingCopies())
+    assert CountingCopies.copies == 0  # not copied when the app is built
+    one, two = SessionState(demo), SessionState(demo)
+    box_one, box_two = one[state._id], two[state._id]
+    assert CountingCopies.copies == 2
+    assert one[state._id] is box_one  # once per session
+    assert isinstance(box_one, og.StateBox) and box_one.state_id == state._id
+    assert box_one.journal is not box_two.journal
+    box_one.value.items.append(1)
+    assert box_one.version == 1 and box_two.version == 0 and box_two.value.items == []
+
+
+@in_loop
+def test_a_callable_default_is_a_per_session_factory_without_a_load_event() -> None:
+    calls: list[int] = []
+
+    def factory() -> list[int]:
+        calls.append(1)
+        return [len(calls)]
+
+    with gr.Blocks() as demo:
+        state = og.ObservableState(factory)
+    assert calls == [] and not demo.fns  # gr.State would attach a load event
+    assert SessionState(demo)[state._id].value == [1]
+    assert SessionState(demo)[state._id].value == [2]
+
+
+@in_loop
+def test_building_configs_never_walks_the_default() -> None:
+    with gr.Blocks() as demo:
+        state = og.ObservableState(Unwalkable())
+        og.on(None, lambda xs: None, inputs=state)
+    demo.get_config_file()
+    session = SessionState(demo)
+    session.config_values[state._id] = session.blocks_config.config_for_block(state._id, [], state)
+    config = state.get_config()  # type: ignore[no-untyped-call]
+    assert "value" not in config and config["name"] == "state"
+
+
+@in_loop
+def test_the_browser_sees_plain_state_components() -> None:
+    with gr.Blocks() as demo:
+        og.ObservableState([])
+        og.SharedState([]).attach()
+    kinds = {c["type"] for c in demo.get_config_file()["components"]}
+    assert "state" in kinds and not kinds & {"observablestate", "sharedview"}
+
+
+def test_defining_the_components_wrote_no_stub_files() -> None:
+    from pathlib import Path
+
+    package = Path(og.__file__).parent
+    assert not list(package.glob("*.pyi"))
+
+
+@in_loop
+def test_delete_callback_receives_the_observed_value() -> None:
+    deleted: list[Any] = []
+    with gr.Blocks() as demo:
+        state = og.ObservableState([1], delete_callback=deleted.append)
+    box = SessionState(demo)[state._id]
+    state.delete_callback(box)
+    assert deleted == [[1]] and is_observed(deleted[0])
+
+
+# -- on() ---------------------------------------------------------------------------------
+@in_loop
+def test_on_adds_observable_inputs_to_the_outputs_once() -> None:
+    with gr.Blocks():
+        a, b = og.ObservableState([]), og.ObservableState({})
+        text = gr.Textbox()
+        dep = og.on(None, lambda x, y, t: t, inputs=[a, b, text], outputs=[text, a])
+    assert dep["outputs"] == [text._id, a._id, b._id]
+
+
+@in_loop
+def test_on_refuses_a_shared_view_as_an_output() -> None:
+    with gr.Blocks():
+        view = og.SharedState([]).attach()
+        with pytest.raises(ValueError, match="must not be an output"):
+            og.on(None, lambda: None, outputs=view)
+
+
+@in_loop
+def test_on_as_a_decorator_returns_the_function() -> None:
+    with gr.Blocks():
+        state = og.ObservableState([])
+
+        @og.on(None, inputs=state)
+        def handler(items: list[int]) -> None:
+            items.append(1)
+
+    assert handler.__name__ == "handler"
+
+
+def test_on_wraps_every_kind_of_function_and_maps_its_results() -> None:
+    from observable_gradio.listen import _plan, _wrap
+
+    def build() -> tuple[Any, Any, Any]:
+        with gr.Blocks():
+            items = og.ObservableState([])
+            text = gr.Textbox()
+            return items, text, _plan([items, text], text, None)
+
+    items, text, plan = built(build)
+    box = new_session_box(items)
+
+    def sync(xs: list[int], t: str) -> str:
+        xs.append(1)
+        return t
+
+    async def coroutine(xs: list[int], t: str) -> str:
+        xs.append(2)
+        return t
+
+    def generator(xs: list[int], t: str) -> Iterator[str]:
+        xs.append(3)
+        yield t
+
+    async def async_generator(xs: list[int], t: str) -> AsyncIterator[str]:
+        xs.append(4)
+        yield t
+
+    assert _wrap(sync, plan)(box, "a") == ("a", box)
+    assert list(_wrap(generator, plan)(box, "c")) == [("c", box)]
+
+    async def run_async() -> list[Any]:
+        first = await _wrap(coroutine, plan)(box, "b")
+        rest = [item async for item in _wrap(async_generator, plan)(box, "d")]
+        return [first, *rest]
+
+    assert asyncio.run(run_async()) == [("b", box), ("d", box)]
+    assert box.value == [1, 3, 2, 4] and box.version == 4
+    assert plan.finish({text: "x"}, {box.state_id: box}) == {text: "x", items: box}
+    assert plan.finish(gr.skip(), {}) == (gr.skip(), gr.skip())  # no box: leave it alone
+
+
+@in_loop
+def test_on_stores_what_a_listed_state_gets_back() -> None:
+    from observable_gradio.listen import _plan
+
+    with gr.Blocks():
+        items = og.ObservableState([])
+        plan = _plan(items, items, None)
+    box = new_session_box(items)
+    boxes = {items._id: box}
+    assert plan.finish(box.value, boxes) is box  # the received value: same box, same journal
+    assert plan.finish(box, boxes) is box
+    assert plan.finish(gr.skip(), boxes) == gr.skip()
+    replaced = plan.finish([9], boxes)
+    assert isinstance(replaced, og.StateBox) and replaced is not box
+    assert replaced.value == [9] and replaced.state_id == items._id
+    updated = plan.finish(gr.update(value=[8]), boxes)
+    assert isinstance(updated, og.StateBox) and updated.value == [8]
+
+
+def new_session_box(state: og.ObservableState) -> og.StateBox:
+    """Return a new session's box for ``state``."""
+    box = copy.deepcopy(state.value)
+    assert isinstance(box, og.StateBox)
+    return box
+
+
+# -- SharedState ---------------------------------------------------------------------------
+def test_shared_revision_moves_once_per_notification() -> None:
+    shared = og.SharedState({"messages": []})
+    assert shared.revision == 0
+    shared.value["messages"].append("hi")
+    assert shared.revision == 1
+    with shared.batch():
+        for i in range(5):
+            shared.value["messages"].append(i)
+    assert shared.revision == 2
+    len(shared.value["messages"])  # reading moves nothing
+    assert shared.revision == 2
+    shared.touch()
+    assert shared.revision == 3
+    with shared.lock():
+        shared.value["messages"].clear()
+    assert shared.revision == 4
+    shared.close()
+    shared.value["messages"].append("after close")
+    assert shared.revision == 4
+
+
+def test_shared_state_reuses_the_journal_of_an_observed_value() -> None:
+    journal = Journal()
+    value: list[int] = observe([], journal)
+    shared = og.SharedState(value)
+    assert shared.journal is journal and shared.value is value
+
+
+def test_shared_state_from_a_store_key_follows_that_key_only() -> None:
+    store = Store()
+    store["board"] = []
+    store["other"] = []
+    shared = og.SharedState.from_store(store, "board")
+    store["other"].append(1)
+    assert shared.revision == 0
+    shared.value.append("hi")
+    assert shared.revision == 1 and store["board"] == ["hi"]
+    shared.touch()
+    assert shared.revision == 2
+    with pytest.raises(KeyError):
+        og.SharedState.from_store(store, "missing")
+
+
+def test_token_hash_is_the_revision_the_tab_saw() -> None:
+    shared = og.SharedState([])
+    token = copy.deepcopy(og.TokenDefault(shared))
+    assert isinstance(token, og.SharedToken) and token.seen == -1
+    before = deep_hash(token)
+    assert token.advance() and not token.advance()
+    assert deep_hash(token) != before
+    shared.value.append(1)
+    assert deep_hash(token) == deep_hash(token)  # the token moves only when advanced
+    assert token.advance() and token.seen == shared.revision == 1
+
+
+# -- the push loop -----------------------------------------------------------------------
+async def _next(stream: AsyncIterator[Any], timeout: float = 5.0) -> Any:
+    return await asyncio.wait_for(anext(stream), timeout)
+
+
+def test_push_loop_yields_once_per_burst_keeps_alive_and_unregisters() -> None:
+    shared = og.SharedState([])
+    skip = gr.skip()
+
+    async def scenario() -> None:
+        token = og.SharedToken(shared)
+        stream = _push_handler(shared, keepalive=0.2, coalesce=0.05)(token)
+        assert await _next(stream) is token  # the first step draws the current value
+        assert shared.watchers == 1 and token.seen == 0
+        assert await _next(stream) == skip  # nothing changed: a keep-alive
+
+        def burst() -> None:
+            for i in range(100):
+                shared.value.append(i)
+
+        writer = threading.Thread(target=burst)
+        writer.start()
+        writer.join()
+        assert await _next(stream) is token
+        assert token.seen == shared.revision == 100  # one push for the whole burst
+        assert await _next(stream) == skip
+        await stream.aclose()  # what Gradio does when the tab has closed
+        assert shared.watchers == 0
+
+    asyncio.run(scenario())
+
+
+def test_wakeup_from_another_thread_and_after_rearm() -> None:
+    async def scenario() -> None:
+        wakeup = og.Wakeup()
+        assert not await wakeup.wait(0.01)
+        threading.Thread(target=wakeup.notify).start()
+        assert await wakeup.wait(5.0)
+        wakeup.notify()  # not re-armed: ignored
+        wakeup.rearm()
+        assert not await wakeup.wait(0.01)
+
+    asyncio.run(scenario())
+
+
+@in_loop
+def test_attach_outside_a_blocks_context_needs_the_blocks() -> None:
+    shared = og.SharedState([])
+    with pytest.raises(RuntimeError, match=r"needs a gr\.Blocks"):
+        shared.attach()
+    with gr.Blocks() as demo:
+        pass
+    view = shared.attach(demo, mode="poll", interval=0.5)
+    assert view.shared is shared and view._id in demo.blocks
+    with pytest.raises(ValueError, match="mode"):
+        shared.attach(demo, mode="sometimes")  # type: ignore[arg-type]
+
+
+def test_missing_gradio_names_the_extra() -> None:
+    code = "import sys; sys.modules['gradio'] = None; import observable_gradio"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode != 0
+    assert 'pip install "observable-journal[gradio]"' in result.stderr
