@@ -129,7 +129,9 @@ class StoreEngine:
             for callback in self._subscribers.get(key, ()):
                 _call_safely(callback, key, tuple(changes))
         if self._watchers:
-            everything = tuple(dict.fromkeys(c for group in by_key.values() for c in group))
+            # By identity: a change's args may hold dicts, which cannot be hashed.
+            unique = {id(c): c for group in by_key.values() for c in group}
+            everything = tuple(unique.values())
             for watcher in self._watchers:
                 _call_safely(watcher, frozenset(by_key), everything)
 

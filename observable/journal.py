@@ -207,6 +207,22 @@ class Journal:
             self._entries.clear()
             self._version = version
 
+    def discard_after(self, version: int) -> None:
+        """Forget the changes after ``version``, which a backend rolled back; hold :attr:`lock`.
+
+        They are also dropped from this thread's open :meth:`batch`, so no subscriber
+        hears of them. Numbering continues after ``version``.
+        """
+        if not 0 <= version <= self._version:
+            raise ValueError(f"version {version} is outside 0..{self._version}")
+        entries = self._entries
+        while entries and entries[-1].seq > version:
+            entries.pop()
+        self._version = version
+        pending = self._batch.pending
+        if pending:
+            pending[:] = [change for change in pending if change.seq <= version]
+
     def catch_up(self) -> None:
         """Bring the value up to date with the shared log (after a :class:`Conflict`)."""
         if self.catch_up_hook is None:

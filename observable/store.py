@@ -179,6 +179,15 @@ class Store:
         """Make changes inside the block notify no subscriber (they are still journaled)."""
         return self._engine.silent()
 
+    def batch(self) -> AbstractContextManager[None]:
+        """Group the changes made in the block: one notification, and one backend commit.
+
+        A shared or durable backend commits them together when the block ends (see
+        ``docs/backends.md``); the in-memory store only groups notifications.
+        """
+        grouped = self._backend.batch()
+        return grouped if grouped is not None else self._engine.journal.batch()
+
     def touch(self, key: str) -> None:
         """Notify the subscribers of ``key`` without changing it (after a raw, untracked edit)."""
         self._engine.touch([self._prefix + _check_key(key)])

@@ -1,8 +1,35 @@
-"""Where a store's state lives: in memory (default), or in a shared or durable backend."""
+"""Where a store's state lives: in memory (default), in a SQLite file, or in Redis.
+
+``observable.backends.sqlite.SQLiteBackend`` and ``observable.backends.redis.RedisBackend``
+are imported on demand by :func:`backend_from_url` (the Redis one needs the ``redis``
+extra). See ``docs/backends.md``.
+"""
 
 from __future__ import annotations
 
-from .base import Backend, BackendUnavailable, backend_from_url, register_backend
+from .base import (
+    Backend,
+    BackendUnavailable,
+    BatchConflict,
+    LockLost,
+    StateReloaded,
+    backend_from_url,
+    register_backend,
+)
+from .codec import Codec, CodecError, register_type, unregister_type
 from .memory import MemoryBackend
 
-__all__ = ["Backend", "BackendUnavailable", "MemoryBackend", "backend_from_url", "register_backend"]
+__all__ = [
+    "Backend",
+    "BackendUnavailable",
+    "BatchConflict",
+    "Codec",
+    "CodecError",
+    "LockLost",
+    "MemoryBackend",
+    "StateReloaded",
+    "backend_from_url",
+    "register_backend",
+    "register_type",
+    "unregister_type",
+]

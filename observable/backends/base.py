@@ -11,7 +11,15 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from ..engine import StoreEngine
 
-__all__ = ["Backend", "BackendUnavailable", "backend_from_url", "register_backend"]
+__all__ = [
+    "Backend",
+    "BackendUnavailable",
+    "BatchConflict",
+    "LockLost",
+    "StateReloaded",
+    "backend_from_url",
+    "register_backend",
+]
 
 STORE_URL_VARIABLE = "OBSERVABLE_STORE_URL"
 """The environment variable a store reads its backend URL from."""
@@ -19,6 +27,30 @@ STORE_URL_VARIABLE = "OBSERVABLE_STORE_URL"
 
 class BackendUnavailable(RuntimeError):
     """The backend cannot be reached; the change that needed it was rolled back."""
+
+
+class StateReloaded(BackendUnavailable):
+    """The store reloaded its whole state from the backend while a write waited.
+
+    The write was rolled back (the proxy it went through may now be detached): read the
+    value from the store again and retry.
+    """
+
+
+class LockLost(RuntimeError):
+    """The lease of a shared ``store.lock(key)`` expired or was taken over.
+
+    A change made while the lease was lost is refused (and rolled back); leaving the
+    ``with`` block raises it, because the block did not run alone.
+    """
+
+
+class BatchConflict(RuntimeError):
+    """Another process changed the same keys while a ``store.batch()`` was open.
+
+    The whole batch was rolled back and the other process's changes applied. Hold
+    ``store.lock(key)`` around batches on keys that other processes also write.
+    """
 
 
 class Backend:
@@ -37,6 +69,14 @@ class Backend:
 
     def lock(self, key: str) -> AbstractContextManager[Any] | None:
         """Return a lock for ``key`` shared by every process, or ``None`` for a local lock."""
+        return None
+
+    def batch(self) -> AbstractContextManager[None] | None:
+        """Return a context that commits the changes made in it together, or ``None``.
+
+        ``None`` means the backend has nothing to group, and the store just groups
+        notifications (:meth:`Journal.batch`).
+        """
         return None
 
 

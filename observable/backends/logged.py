@@ -1,0 +1,476 @@
+"""Machinery shared by backends that keep a snapshot plus a log of encoded changes.
+
+A :class:`LogBackend` sees every local change through the journal's commit hook,
+encodes it with the codec (refusing what it cannot store, which rolls the change back),
+and appends it to its log with a fencing check: the log must be at exactly the version
+the change was made against. When it is not, the change is refused with
+:class:`~observable.Conflict`; the core rolls it back, calls the catch-up hook (which
+applies what the log has and this process lacks) and runs the operation again.
+
+Inside ``store.batch()`` the changes are encoded as they happen but appended together
+when the block ends, in one round trip. If the log moved meanwhile and none of the
+changes made elsewhere touch the batch's keys, the batch is rebased after them (changes
+on different keys commute); otherwise the batch is rolled back and
+:class:`~observable.backends.BatchConflict` raised.
+
+A snapshot holds one encoded value per store key. Compaction rewrites the keys changed
+since the last snapshot and drops the log entries it covers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..change import MISSING, Change, Member
+from ..engine import _silenced
+from ..journal import Conflict
+from ..patch import apply_effect, follow_path, invert_effect
+from ..store_keys import keys_of
+from .base import Backend, BackendUnavailable, BatchConflict, StateReloaded
+from .codec import DEFAULT_CODEC, Codec, CodecError, EncodedChange
+
+if TYPE_CHECKING:
+    from ..engine import StoreEngine
+    from ..journal import Journal
+
+__all__ = [
+    "DEFAULT_COMPACT_EVERY",
+    "Behind",
+    "LogBackend",
+    "Progress",
+    "apply_to_values",
+    "in_order",
+]
+
+logger = logging.getLogger("observable.backends")
+
+DEFAULT_COMPACT_EVERY = 10_000
+"""Compact after this many log entries since the last snapshot, unless told otherwise."""
+
+_ROOT_ORDER = "\x00root-order"
+"""Pseudo-key of a change that adds or removes a top-level key (store key order)."""
+
+_EVERYTHING = "\x00everything"
+"""Pseudo-key of a change that names no key (it may touch any)."""
+
+
+class Behind(Exception):
+    """Raised by :meth:`LogBackend._append` when the log is not at the expected version."""
+
+
+class Progress(enum.Enum):
+    """What a catch-up did."""
+
+    NOTHING = "nothing"
+    APPLIED = "applied"
+    RESEEDED = "reseeded"
+    RELOADED = "reloaded"
+    UNCHANGED_RELOAD = "unchanged-reload"
+
+
+@dataclass
+class _Batch:
+    base: int
+    thread: int
+    changes: list[Change] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+
+def in_order(values: dict[str, Any], order: Sequence[str]) -> dict[str, Any]:
+    """Return ``values`` with the keys named in ``order`` first, in that order."""
+    ordered = {key: values[key] for key in order if key in values}
+    ordered.update(values)
+    return ordered
+
+
+def apply_to_values(values: dict[str, Any], changes: Iterable[Change]) -> None:
+    """Replay decoded changes onto a plain mapping of store keys to values."""
+    for change in changes:
+        apply_effect(follow_path(values, change.path), change.effect)
+
+
+def _footprint(changes: Iterable[Change]) -> set[str]:
+    """Return the store keys the changes touch, plus pseudo-keys for the key order and
+    for changes that name no key (which touch everything)."""
+    footprint: set[str] = set()
+    for change in changes:
+        keys = keys_of(change)
+        if not keys:
+            footprint.add(_EVERYTHING)
+        footprint.update(keys)
+        if not change.path and _adds_or_removes(change.effect):
+            footprint.add(_ROOT_ORDER)
+    return footprint
+
+
+def _overlap(first: set[str], second: set[str]) -> bool:
+    if _EVERYTHING in first or _EVERYTHING in second:
+        return bool(first and second)
+    return not first.isdisjoint(second)
+
+
+def _adds_or_removes(effect: tuple[Any, ...]) -> bool:
+    if effect[0] == "item":
+        return effect[2] is MISSING or effect[3] is MISSING
+    if effect[0] == "sequence":
+        return any(_adds_or_removes(step) for step in effect[1])
+    return True
+
+
+class LogBackend(Backend):
+    """Base of the SQLite and Redis backends: commit hook, batches, compaction, reloads.
+
+    Subclasses implement the storage: :meth:`_open`, :meth:`_append`, :meth:`_catch_up`,
+    :meth:`_write_snapshot` and :meth:`_shutdown`. Every storage call happens with the
+    journal lock held, except where a subclass says otherwise.
+    """
+
+    def __init__(
+        self, *, codec: Codec = DEFAULT_CODEC, compact_every: int = DEFAULT_COMPACT_EVERY
+    ) -> None:
+        if compact_every < 0:
+            raise ValueError(f"compact_every must be >= 0 (0 never compacts), not {compact_every}")
+        self.codec = codec
+        """The codec that encodes values and changes for storage."""
+        self.compact_every = compact_every
+        """Log entries since the last snapshot that trigger compaction (0: never)."""
+        self._engine: StoreEngine | None = None
+        self._batch: _Batch | None = None
+        self._dirty: set[str] = set()
+        self._all_dirty = False
+        self._compact_due = False
+        self._closed = False
+        self._unsubscribe: Any = None
+        self._refused: Change | None = None  # the change a Conflict sent back to the core
+        self._kept: set[str] = set()  # keys whose objects the last reload kept
+
+    # -- attaching ---------------------------------------------------------------------
+    @property
+    def engine(self) -> StoreEngine:
+        """The engine this backend keeps in sync (after :meth:`attach`)."""
+        if self._engine is None:
+            raise RuntimeError(f"{type(self).__name__} is not attached to a store")
+        return self._engine
+
+    @property
+    def journal(self) -> Journal:
+        """The journal of the attached engine."""
+        return self.engine.journal
+
+    def attach(self, engine: StoreEngine) -> None:
+        """Load the stored state into ``engine``, then commit every local change."""
+        if self._engine is not None:
+            raise RuntimeError(f"{type(self).__name__} is already attached to a store")
+        self._engine = engine
+        journal = engine.journal
+        with journal.lock:
+            self._open()
+            journal.commit_hook = self._commit_hook
+            journal.catch_up_hook = self._catch_up_hook
+        self._unsubscribe = journal.subscribe(self._after_changes)
+        self._started()
+
+    def _started(self) -> None:
+        """Called after attaching, outside the journal lock (start threads here)."""
+
+    def close(self) -> None:
+        """Stop syncing; later writes to the store raise :class:`BackendUnavailable`."""
+        if self._closed or self._engine is None:
+            self._closed = True
+            return
+        self._closed = True
+        journal = self._engine.journal
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self._shutdown_threads()
+        with journal.lock:
+            journal.commit_hook = self._refuse_closed
+            journal.catch_up_hook = None
+            self._shutdown()
+
+    def _refuse_closed(self, change: Change) -> None:
+        raise BackendUnavailable(f"the {type(self).__name__} of this store was closed")
+
+    # -- subclass interface ------------------------------------------------------------
+    def _open(self) -> None:
+        """Connect and load the stored state into the engine (journal lock held)."""
+        raise NotImplementedError
+
+    def _append(self, expected: int, parts: Sequence[str]) -> int:
+        """Append encoded changes as ``expected + 1, ...``; return entries since the snapshot.
+
+        Raise :class:`Behind` when the log is not at ``expected``, and
+        :class:`BackendUnavailable` when the storage cannot be reached.
+        """
+        raise NotImplementedError
+
+    def _catch_up(self) -> Progress:
+        """Bring the engine up to date with the log (journal lock held)."""
+        raise NotImplementedError
+
+    def _reload(self) -> Progress:
+        """Replace the local state by the stored one (journal lock held)."""
+        raise NotImplementedError
+
+    def _fetch_since(self, version: int) -> list[EncodedChange] | None:
+        """Return the logged changes after ``version``, or None if they cannot be replayed."""
+        raise NotImplementedError
+
+    def _write_snapshot(
+        self,
+        version: int,
+        upserts: dict[str, str],
+        deletes: list[str],
+        order: list[str],
+        full: bool,
+    ) -> None:
+        """Store a snapshot at ``version`` and drop the log entries it covers.
+
+        ``upserts`` are the encoded values of changed keys, ``deletes`` the removed keys,
+        ``order`` every key in store order; ``full`` replaces every stored key.
+        """
+        raise NotImplementedError
+
+    def _shutdown(self) -> None:
+        """Release connections (journal lock held)."""
+
+    def _shutdown_threads(self) -> None:
+        """Stop background threads (journal lock not held)."""
+
+    def _lock_fences(self) -> list[tuple[str, str]]:
+        """Return the shared locks the calling thread holds, to check at commit."""
+        return []
+
+    # -- local changes -----------------------------------------------------------------
+    def _commit_hook(self, change: Change) -> None:
+        for key in change.path:
+            if type(key) is Member:
+                raise CodecError(
+                    f"a change inside a set member (path {change.path!r}) cannot be stored: "
+                    "set members have no address another process can find. Remove the "
+                    "member and add the changed value instead"
+                )
+        text = self.codec.encode_change(change, silent=_silenced.get())
+        batch = self._batch
+        if batch is not None and batch.thread == threading.get_ident():
+            batch.changes.append(change)
+            batch.parts.append(text)
+            return
+        try:
+            length = self._append(change.seq - 1, (text,))
+        except Behind:
+            self._refused = change
+            raise Conflict("the shared log moved on; catching up") from None
+        self._committed((change,), length)
+
+    def _catch_up_hook(self) -> None:
+        refused, self._refused = self._refused, None
+        self._kept.clear()
+        progress = self._catch_up()
+        if progress is Progress.RELOADED and not (
+            # The operation runs again on its proxy: fine if that proxy is the root, or
+            # sits under a key whose value the reload kept (same objects, still attached).
+            refused is not None and (not refused.path or refused.path[0] in self._kept)
+        ):
+            raise StateReloaded(
+                "the store reloaded its state from the backend while this write waited; "
+                "the write was rolled back: read the value from the store again and retry"
+            )
+        if progress is Progress.NOTHING:
+            raise BackendUnavailable(
+                "the backend refused the write as out of date, but has nothing newer"
+            )
+
+    def _committed(self, changes: Sequence[Change], length: int) -> None:
+        self._track(changes)
+        if self.compact_every and length >= self.compact_every:
+            self._compact_due = True
+
+    def _track(self, changes: Iterable[Change]) -> None:
+        dirty = self._dirty
+        for change in changes:
+            keys = keys_of(change)
+            if not keys:
+                self._all_dirty = True
+            dirty.update(keys)
+
+    # -- remote changes ----------------------------------------------------------------
+    def _apply_remote(self, changes: Sequence[EncodedChange]) -> None:
+        """Apply changes made elsewhere, in order; silent ones notify nobody (lock held)."""
+        engine = self.engine
+        start = 0
+        while start < len(changes):
+            silent = changes[start].silent
+            end = start
+            while end < len(changes) and changes[end].silent == silent:
+                end += 1
+            group = [item.change for item in changes[start:end]]
+            if silent:
+                # Made inside store.silent() elsewhere: recorded here, delivered to nobody.
+                journal = engine.journal
+                raw = engine.raw_root
+                with journal.lock:
+                    for change in group:
+                        apply_effect(follow_path(raw, change.path), change.effect)
+                        journal.append_existing(change)
+            else:
+                engine.apply_remote(group)
+            self._track(group)
+            start = end
+
+    def _install(self, values: dict[str, Any], version: int, replayed: Sequence[Change]) -> bool:
+        """Replace the local state by ``values`` at ``version``; return True if it was equal.
+
+        ``replayed`` are the logged changes applied on top of the stored snapshot (their
+        keys still need compacting). Keys whose value did not change keep their objects,
+        so proxies of them held by users stay attached.
+        """
+        raw = self.engine.raw_root
+        unchanged = set(raw) == set(values)
+        kept = self._kept
+        kept.clear()
+        for key, value in values.items():
+            old = raw.get(key, MISSING)
+            if old is not MISSING and type(old) is type(value):
+                try:
+                    same = bool(old == value)
+                except Exception:
+                    same = False
+                if same:
+                    values[key] = old
+                    kept.add(key)
+                    continue
+            unchanged = False
+        self.engine.load(values, version)
+        self._dirty.clear()
+        self._all_dirty = False
+        self._track(replayed)
+        return unchanged
+
+    # -- batches -----------------------------------------------------------------------
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Group the changes made in the block into one commit when it ends."""
+        return self._batch_context()
+
+    @contextlib.contextmanager
+    def _batch_context(self) -> Iterator[None]:
+        journal = self.journal
+        current = self._batch
+        if current is not None and current.thread == threading.get_ident():
+            yield  # nested: part of the outer batch
+            return
+        with journal.lock:
+            state = _Batch(journal.version, threading.get_ident())
+            self._batch = state
+            try:
+                with journal.batch():
+                    try:
+                        yield
+                    finally:
+                        self._batch = None
+                        if state.changes:
+                            self._flush(state)
+            finally:
+                self._batch = None
+
+    def in_batch(self) -> bool:
+        """Tell whether the calling thread has a batch open."""
+        batch = self._batch
+        return batch is not None and batch.thread == threading.get_ident()
+
+    def _flush(self, state: _Batch) -> None:
+        while True:
+            try:
+                length = self._append(state.base, state.parts)
+            except Behind:
+                remote = self._fetch_since(state.base)
+                if remote is not None and not _overlap(
+                    _footprint(item.change for item in remote), _footprint(state.changes)
+                ):
+                    self._rebase(state, remote)
+                    continue
+                self._roll_back(state)
+                progress = self._catch_up()
+                if remote is None:
+                    raise StateReloaded(
+                        f"the stored state was replaced while this batch was open "
+                        f"({progress.value}); the batch ({len(state.changes)} changes) was "
+                        "rolled back: read the values from the store again and retry"
+                    ) from None
+                raise BatchConflict(
+                    "another process changed the same store keys while this batch was open; "
+                    f"the batch ({len(state.changes)} changes) was rolled back "
+                    f"({progress.value}). Hold store.lock(key) around batches on shared keys"
+                ) from None
+            except BaseException:
+                self._roll_back(state)
+                raise
+            self._committed(state.changes, length)
+            return
+
+    def _rebase(self, state: _Batch, remote: Sequence[EncodedChange]) -> None:
+        """Put the batch after the remote changes, which touch other keys (lock held)."""
+        journal = self.journal
+        journal.discard_after(state.base)
+        self._apply_remote(remote)
+        base = journal.version
+        renumbered = [change._replace(seq=base + 1 + i) for i, change in enumerate(state.changes)]
+        for change in renumbered:
+            journal.append_existing(change)
+            journal.deliver(change)
+        state.base = base
+        state.changes = renumbered
+
+    def _roll_back(self, state: _Batch) -> None:
+        """Undo a batch's changes on the raw value and forget them (lock held)."""
+        raw = self.engine.raw_root
+        try:
+            for change in reversed(state.changes):
+                apply_effect(follow_path(raw, change.path), invert_effect(change.effect))
+        except Exception:
+            logger.exception("observable: rolling a batch back failed; reloading the state")
+            self.journal.discard_after(state.base)
+            self._reload()
+            return
+        self.journal.discard_after(state.base)
+
+    # -- compaction --------------------------------------------------------------------
+    def _after_changes(self, changes: tuple[Change, ...]) -> None:
+        if self._compact_due and not self._closed:
+            self.compact()
+
+    def compact(self) -> bool:
+        """Write a snapshot of the keys changed since the last one and trim the log.
+
+        Return False when another process already wrote a newer snapshot or the
+        storage refused; compaction is retried later.
+        """
+        journal = self.journal
+        with journal.lock:
+            if self.in_batch():
+                return False
+            self._compact_due = False
+            raw = self.engine.raw_root
+            keys = set(raw) if self._all_dirty else self._dirty
+            upserts: dict[str, str] = {}
+            deletes: list[str] = []
+            try:
+                for key in keys:
+                    value = raw.get(key, MISSING)
+                    if value is MISSING:
+                        deletes.append(key)
+                    else:
+                        upserts[key] = self.codec.encode(value)
+                self._write_snapshot(journal.version, upserts, deletes, list(raw), self._all_dirty)
+            except (CodecError, BackendUnavailable) as error:
+                logger.warning("observable: compaction skipped: %s", error)
+                return False
+            self._dirty.clear()
+            self._all_dirty = False
+            return True
