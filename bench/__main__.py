@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.adapters import Adapter, ObservableAdapter, RawAdapter, version_of
+from bench.backends import SECTION as BACKENDS_SECTION
+from bench.backends import run_section as run_backends
 from bench.detection import detection_subjects, preload
+from bench.gradio_events import gradio_sections, run_gradio
 from bench.memory import MemoryResult, measure_memory
 from bench.peers import peer_adapters
 from bench.report import (
@@ -23,6 +26,8 @@ from bench.report import (
     timing_table,
     write_json,
 )
+from bench.streamlit_latency import SECTION as STREAMLIT_SECTION
+from bench.streamlit_latency import run_section as run_streamlit_latency
 from bench.targets import evaluate, row_cells
 from bench.timing import MIN_REPEATS, Measurement, measure, settle
 from bench.workloads import FULL, SMOKE, Scale, subjects_for, workloads
@@ -69,7 +74,7 @@ def section_names(scale: Scale) -> list[str]:
     """Return every section name at this scale, in run order."""
     names = [w.name for w in workloads(scale)]
     names += [f"detect@{size}" for size in scale.detect_sizes]
-    return [*names, "memory"]
+    return [*names, "memory", STREAMLIT_SECTION, *gradio_sections(), BACKENDS_SECTION]
 
 
 def selected(name: str, only: Sequence[str] | None) -> bool:
@@ -165,7 +170,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(memory_table(memory))
         document["memory"] = [memory_json(r) for r in memory]
 
-    targets = evaluate(timings, detection, memory)
+    streamlit_targets = []
+    if selected(STREAMLIT_SECTION, args.only):
+        streamlit = run_streamlit_latency(smoke=args.smoke, say=say)
+        say(streamlit.text)
+        document["streamlit_latency"] = streamlit.json
+        streamlit_targets = streamlit.targets
+
+    gradio_targets = run_gradio(
+        smoke=args.smoke,
+        selected=lambda name: selected(name, args.only),
+        repeats=args.repeats,
+        say=say,
+        document=document,
+    )
+    backend_targets = []
+    if selected(BACKENDS_SECTION, args.only):
+        backends = run_backends(smoke=args.smoke, say=say)
+        say(backends.text)
+        document["backends"] = backends.json
+        backend_targets = backends.targets
+
+    targets = evaluate(timings, detection, memory) + streamlit_targets + gradio_targets
+    targets += backend_targets
     say(targets_table(targets))
     document["targets"] = [target_json(t) for t in targets]
     elapsed = time.perf_counter() - started

@@ -61,7 +61,13 @@ class ReadOnlyView(wrapt.ObjectProxy[Any]):
         if name in _MUTATORS:
             raise _refuse(f".{name}()")
         value = getattr(self.__wrapped__, name)
-        if type(value) is types.MethodType and value.__self__ is self.__wrapped__:
+        if (
+            type(value) is types.MethodType
+            and value.__self__ is self.__wrapped__
+            and getattr(type(self.__wrapped__), name, None) is not value.__func__
+        ):
+            # A method of the user's class: run it on the view, so its edits raise. A
+            # method of the proxy class itself (``keys``…) needs the proxy: call it as is.
             return types.MethodType(value.__func__, self)
         return readonly(value) if not callable(value) else value
 

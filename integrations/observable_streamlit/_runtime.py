@@ -26,7 +26,8 @@ Private names used, and why:
 ``AppSession._scriptrunner``
     Non-``None`` while a run chain (widget callbacks, script body, queued
     fragment runs) is in progress. A rerun is only delivered while it is
-    ``None``; see "Delivery rules" below.
+    ``None``; see "Delivery rules" below. A busy session is polled with a
+  backoff from ``retry_interval`` up to ``max_retry_interval`` seconds.
 ``AppSession.request_rerun`` / ``AppSession.has_fragment``
     Public methods of a non-public class: start the rerun, and check that a
     fragment still exists in the target session before a fragment rerun.
@@ -34,12 +35,25 @@ Private names used, and why:
     The calling thread's session id (None outside a script thread).
 ``ThreadState.get().fragment_id`` (``script_run_context`` module)
     The id of the fragment whose body or callback is running, if any.
+``streamlit.elements.json._ensure_serialization``
+    The ``default=`` function ``st.json`` (and so ``st.write`` of a dict or
+    list) hands to ``json.dumps``. The C encoder checks exact types, so a
+    proxy that only *passes* ``isinstance(p, dict)`` reaches ``default`` and
+    would be shown as its ``repr`` string. :func:`install_json_unwrapper`
+    wraps that function so a proxy is first replaced by the plain value
+    behind it; everything else still goes to Streamlit's own function.
+    The ``json`` module itself is never patched.
 
 Delivery rules (what :class:`RerunScheduler` guarantees):
 
 * Coalescing: at most one pending rerun per session until it is delivered.
   Requests that arrive within ``coalesce_window`` seconds of the first one, or
   while the target is busy, fold into that pending rerun.
+* Holding for the writer (``after_current_run=True``): a request made from a
+  script thread is held until the *calling* session's run chain is over (or
+  ``max_hold`` seconds after the first held request, for scripts that run
+  for a long time). So 1,000 appends in one run of A, however slow that run,
+  give every other session exactly one rerun, which shows all of them.
 * Never interrupt a running session. With ``runner.fastReruns`` (the default),
   ``AppSession.request_rerun`` *stops* the current ``ScriptRunner`` and starts
   a new one from the given ``ClientState``, which carries no widget states.
@@ -91,13 +105,13 @@ import asyncio
 import logging
 import re
 import threading
+import time
 import warnings
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 import streamlit
-from streamlit import config as _st_config
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.runtime import Runtime
 
@@ -110,6 +124,7 @@ __all__ = [
     "check_streamlit_version",
     "current_fragment_id",
     "current_session_id",
+    "install_json_unwrapper",
     "runtime_available",
 ]
 
@@ -148,6 +163,7 @@ def _unsupported(missing: Iterable[str]) -> UnsupportedStreamlitVersion:
 
 
 try:
+    from streamlit.elements import json as _json_element
     from streamlit.runtime.app_session import AppSession
     from streamlit.runtime.runtime import AsyncObjects
     from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -171,6 +187,8 @@ def check_streamlit_version() -> None:
     for proto_field in ("fragment_id", "page_script_hash", "query_string"):
         if proto_field not in ClientState.DESCRIPTOR.fields_by_name:
             missing.append(f"ClientState.{proto_field}")
+    if not callable(getattr(_json_element, "_ensure_serialization", None)):
+        missing.append("streamlit.elements.json._ensure_serialization")
     if missing:
         raise _unsupported(missing)
 
@@ -224,21 +242,16 @@ def _require_fragment_support() -> None:
         raise _unsupported(["AppSession.has_fragment (needed for fragment reruns)"])
 
 
-def _running_under_app_test() -> bool:
-    """Return True while ``streamlit.testing.v1.AppTest`` runs a script."""
-    try:
-        return bool(_st_config.get_option("global.appTest"))
-    except Exception:  # pragma: no cover - the option exists in the tested range
-        return False
-
-
 def _live_runtime() -> Runtime | None:
-    """Return the real, started Runtime, or None (bare python, AppTest, not started)."""
-    if not Runtime.exists() or _running_under_app_test():
+    """Return the real, started Runtime, or None (bare python, AppTest, not started).
+
+    Called on every change, so it reads no config: the type check is what detects AppTest.
+    """
+    if not Runtime.exists():
         return None
     instance = Runtime.instance()
-    # AppTest installs ``MagicMock(spec=Runtime)`` as the instance; isinstance()
-    # accepts a spec'd mock, the type check does not.
+    # AppTest installs ``MagicMock(spec=Runtime)`` as the instance while it runs (and
+    # resets it to None after); isinstance() accepts a spec'd mock, the type check does not.
     if not issubclass(type(instance), Runtime):
         return None
     try:
@@ -295,31 +308,83 @@ def active_session_ids() -> set[str]:
     return set()
 
 
+_JSON_WRAPPER_MARK: Final = "__observable_json_unwrapper__"
+
+
+def install_json_unwrapper(plain: Callable[[Any], Any]) -> None:
+    """Make ``st.json`` (and ``st.write``) encode ``plain(o)`` for objects JSON cannot encode.
+
+    ``plain`` returns the plain value behind a proxy, or its argument itself
+    when it is not a proxy; Streamlit's own fallback handles the rest.
+    Idempotent: installing twice wraps once.
+    """
+    json_element = _json_element
+    original = getattr(json_element, "_ensure_serialization", None)
+    if not callable(original):
+        raise _unsupported(["streamlit.elements.json._ensure_serialization"])
+    if getattr(original, _JSON_WRAPPER_MARK, False):
+        return
+
+    def ensure_serialization(value: object) -> object:
+        """Encode a proxy as its plain value; leave everything else to Streamlit."""
+        plain_value = plain(value)
+        if plain_value is not value:
+            return plain_value
+        return original(value)
+
+    setattr(ensure_serialization, _JSON_WRAPPER_MARK, True)
+    ensure_serialization.__wrapped__ = original  # type: ignore[attr-defined]
+    setattr(json_element, "_ensure_serialization", ensure_serialization)  # noqa: B010
+
+
 @dataclass
 class _Pending:
-    """One session's undelivered rerun: a full rerun, or a set of fragment ids."""
+    """One session's undelivered rerun: a full rerun or fragment ids, and writers to wait for."""
 
     fragments: set[str] | None = None  # None means a full rerun
+    holds: dict[str, float] = field(default_factory=dict)  # writer id -> deadline (monotonic)
 
-    def merge(self, fragment_ids: frozenset[str] | None) -> None:
+    def merge(self, fragment_ids: frozenset[str] | None, holds: Mapping[str, float]) -> None:
         """Fold another request into this one; a full rerun wins over fragments."""
         if fragment_ids is None or self.fragments is None:
             self.fragments = None
         else:
             self.fragments |= fragment_ids
+        for writer, deadline in holds.items():
+            self.holds.setdefault(writer, deadline)
 
 
 class RerunScheduler:
     """Coalescing, thread-safe delivery of reruns to other Streamlit sessions."""
 
-    def __init__(self, *, coalesce_window: float = 0.05, retry_interval: float = 0.05) -> None:
-        """Create a scheduler; delays are in seconds and must be >= 0 (retry > 0)."""
+    def __init__(
+        self,
+        *,
+        coalesce_window: float = 0.05,
+        retry_interval: float = 0.05,
+        max_retry_interval: float | None = None,
+        max_hold: float = 1.0,
+    ) -> None:
+        """Create a scheduler; delays are in seconds (window >= 0, the others > 0).
+
+        A busy session is polled after ``retry_interval`` seconds, doubling up to
+        ``max_retry_interval`` (default: ``retry_interval``, a fixed interval).
+        ``max_hold`` bounds how long ``after_current_run`` requests wait for the writer.
+        """
         if coalesce_window < 0:
             raise ValueError("coalesce_window must be >= 0")
         if retry_interval <= 0:
             raise ValueError("retry_interval must be > 0")
+        if max_retry_interval is None:
+            max_retry_interval = retry_interval
+        if max_retry_interval < retry_interval:
+            raise ValueError("max_retry_interval must be >= retry_interval")
+        if max_hold <= 0:
+            raise ValueError("max_hold must be > 0")
         self._coalesce_window = coalesce_window
         self._retry_interval = retry_interval
+        self._max_retry_interval = max_retry_interval
+        self._max_hold = max_hold
         self._lock = threading.Lock()
         self._pending: dict[str, _Pending] = {}
 
@@ -329,6 +394,7 @@ class RerunScheduler:
         *,
         fragment_ids: Iterable[str] | None = None,
         exclude_current: bool = True,
+        after_current_run: bool = False,
     ) -> int:
         """Ask for one rerun of each session; return how many were newly scheduled.
 
@@ -338,20 +404,27 @@ class RerunScheduler:
         on the layout before the fragment, so they only carry over between
         sessions that render the same layout; see :meth:`request_fragments`).
         With ``exclude_current`` (the default) the calling script's own session
-        is never rerun.
+        is never rerun. With ``after_current_run``, delivery waits until the
+        calling session's run chain is over (at most ``max_hold`` seconds); it
+        changes nothing outside a script thread.
         """
         fragments = None if fragment_ids is None else frozenset(fragment_ids)
         if fragments is not None:
             if not fragments:
                 raise ValueError("fragment_ids must not be empty; pass None for a full rerun")
             _require_fragment_support()
-        return self._enqueue({session_id: fragments for session_id in session_ids}, exclude_current)
+        return self._enqueue(
+            {session_id: fragments for session_id in session_ids},
+            exclude_current,
+            after_current_run,
+        )
 
     def request_fragments(
         self,
         fragments_by_session: Mapping[str, Iterable[str]],
         *,
         exclude_current: bool = True,
+        after_current_run: bool = False,
     ) -> int:
         """Ask each session to rerun its own fragments; return how many were newly scheduled.
 
@@ -359,18 +432,29 @@ class RerunScheduler:
         A session given no fragment ids is ignored.
         """
         targets = {session_id: frozenset(ids) for session_id, ids in fragments_by_session.items()}
-        return self._enqueue({s: ids for s, ids in targets.items() if ids}, exclude_current)
+        return self._enqueue(
+            {s: ids for s, ids in targets.items() if ids}, exclude_current, after_current_run
+        )
 
-    def _enqueue(self, targets: dict[str, frozenset[str] | None], exclude_current: bool) -> int:
+    def _enqueue(
+        self,
+        targets: dict[str, frozenset[str] | None],
+        exclude_current: bool,
+        after_current_run: bool,
+    ) -> int:
         """Record pending reruns (``None`` = full) and arm the new ones on the event loop."""
         runtime = _live_runtime()
         if runtime is None:
             return 0
         _check_instance_names(runtime)
+        caller = current_session_id()
         if exclude_current:
-            targets.pop(current_session_id() or "", None)
+            targets.pop(caller or "", None)
         if not targets:
             return 0
+        holds: dict[str, float] = {}
+        if after_current_run and caller is not None:
+            holds[caller] = time.monotonic() + self._max_hold
 
         fresh: list[str] = []
         with self._lock:
@@ -378,11 +462,12 @@ class RerunScheduler:
                 pending = self._pending.get(session_id)
                 if pending is None:
                     self._pending[session_id] = _Pending(
-                        fragments=None if fragments is None else set(fragments)
+                        fragments=None if fragments is None else set(fragments),
+                        holds=dict(holds),
                     )
                     fresh.append(session_id)
                 else:
-                    pending.merge(fragments)
+                    pending.merge(fragments, holds)
         if not fresh:
             return 0
         loop = runtime._get_async_objs().eventloop
@@ -411,31 +496,55 @@ class RerunScheduler:
     def _arm(self, loop: asyncio.AbstractEventLoop, session_ids: list[str]) -> None:
         """Start the coalescing window of newly pending sessions (event loop only)."""
         for session_id in session_ids:
-            loop.call_later(self._coalesce_window, self._deliver, loop, session_id)
+            loop.call_later(self._coalesce_window, self._deliver, loop, session_id, 0.0)
 
-    def _deliver(self, loop: asyncio.AbstractEventLoop, session_id: str) -> None:
+    def _deliver(self, loop: asyncio.AbstractEventLoop, session_id: str, waited: float) -> None:
         """Rerun one session if it is idle, retry later if busy (event loop only)."""
         try:
-            self._deliver_or_retry(loop, session_id)
+            self._deliver_or_retry(loop, session_id, waited)
         except Exception:
             with self._lock:
                 self._pending.pop(session_id, None)
             _LOGGER.exception("observable: rerun of session %s failed", session_id)
 
-    def _deliver_or_retry(self, loop: asyncio.AbstractEventLoop, session_id: str) -> None:
+    def _retry(self, loop: asyncio.AbstractEventLoop, session_id: str, waited: float) -> None:
+        """Poll again later, backing off from ``retry_interval`` to ``max_retry_interval``."""
+        delay = min(max(waited * 2.0, self._retry_interval), self._max_retry_interval)
+        loop.call_later(delay, self._deliver, loop, session_id, delay)
+
+    def _writer_still_running(self, runtime: Runtime, session_id: str) -> bool:
+        """Return True while a writer this session's rerun waits for is mid-run (event loop)."""
+        now = time.monotonic()
+        with self._lock:
+            pending = self._pending.get(session_id)
+            holds = dict(pending.holds) if pending is not None else {}
+        running = False
+        for writer, deadline in holds.items():
+            info = runtime._session_mgr.get_active_session_info(writer)
+            if now < deadline and info is not None and info.session._scriptrunner is not None:
+                running = True
+            else:
+                with self._lock:
+                    if pending is not None:
+                        pending.holds.pop(writer, None)
+        return running
+
+    def _deliver_or_retry(
+        self, loop: asyncio.AbstractEventLoop, session_id: str, waited: float
+    ) -> None:
         """Body of :meth:`_deliver`; exceptions are logged by the caller."""
         runtime = _live_runtime()
         info = None if runtime is None else runtime._session_mgr.get_active_session_info(session_id)
-        if info is None:  # disconnected, closed, or the runtime is gone
+        if runtime is None or info is None:  # disconnected, closed, or the runtime is gone
             with self._lock:
                 self._pending.pop(session_id, None)
             return
         session = info.session
-        if session._scriptrunner is not None:
+        if session._scriptrunner is not None or self._writer_still_running(runtime, session_id):
             with self._lock:
                 still_pending = session_id in self._pending
             if still_pending:
-                loop.call_later(self._retry_interval, self._deliver, loop, session_id)
+                self._retry(loop, session_id, waited)
             return
 
         with self._lock:

@@ -25,6 +25,10 @@ Protocol notes (streamlit 1.67):
   gets a reference message and never has to acknowledge anything.
 * Closing the socket makes the server call ``disconnect_session``: the session
   stops being active at once.
+* ``st.fragment(run_every=...)`` is driven by the browser: the server sends an
+  ``auto_rerun`` message (interval, fragment id) and the frontend's timer sends
+  ``rerun_script`` with that fragment id and ``is_auto_rerun``. A session made
+  with ``auto_rerun=True`` does the same; by default it ignores the timer.
 """
 
 from __future__ import annotations
@@ -278,11 +282,18 @@ class StreamlitServer:
         page_name: str = "",
         first_run: bool = True,
         open_timeout: float = 10.0,
+        auto_rerun: bool = False,
     ) -> StreamlitSession:
-        """Open a session (closed by :meth:`stop`); by default wait for its first run."""
+        """Open a session (closed by :meth:`stop`); by default wait for its first run.
+
+        With ``auto_rerun``, the session reruns ``st.fragment(run_every=...)`` fragments
+        on their timers, as a browser does.
+        """
         if not self.running:
             raise StreamlitServerError(f"server is not running:\n{self.log_tail()}")
-        session = StreamlitSession(self.ws_url, query_string=query_string, page_name=page_name)
+        session = StreamlitSession(
+            self.ws_url, query_string=query_string, page_name=page_name, auto_rerun=auto_rerun
+        )
         session.connect(open_timeout=open_timeout)
         self._sessions.append(session)
         if first_run:
@@ -335,8 +346,13 @@ class WidgetInfo:
 class StreamlitSession:
     """A WebSocket client that behaves like one browser tab of a Streamlit app."""
 
-    def __init__(self, ws_url: str, *, query_string: str = "", page_name: str = "") -> None:
-        """Describe a session; :meth:`connect` opens the socket."""
+    def __init__(
+        self, ws_url: str, *, query_string: str = "", page_name: str = "", auto_rerun: bool = False
+    ) -> None:
+        """Describe a session; :meth:`connect` opens the socket.
+
+        With ``auto_rerun``, fragments with ``run_every`` are rerun on their timers.
+        """
         self.ws_url = ws_url
         self.query_string = query_string
         self.page_name = page_name
@@ -358,6 +374,9 @@ class StreamlitSession:
         self._screen: dict[tuple[int, ...], tuple[str, str, str]] = {}
         self._compile_errors: list[str] = []
         self._unresolved_refs = 0
+        self._auto_rerun = auto_rerun
+        self._timers: dict[str, float] = {}  # fragment id -> run_every interval (s)
+        self._timer_thread: threading.Thread | None = None
 
     # -- connection ------------------------------------------------------------
 
@@ -381,6 +400,11 @@ class StreamlitSession:
             target=self._read_forever, name=f"streamlit-ws-{id(self):x}", daemon=True
         )
         self._reader.start()
+        if self._auto_rerun:
+            self._timer_thread = threading.Thread(
+                target=self._auto_rerun_forever, name=f"streamlit-timer-{id(self):x}", daemon=True
+            )
+            self._timer_thread.start()
 
     def close(self, timeout: float = 5.0) -> None:
         """Close the socket (the server disconnects the session) and join the reader."""
@@ -391,6 +415,9 @@ class StreamlitSession:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+        if self._timer_thread is not None:
+            self._timer_thread.join(timeout)
+            self._timer_thread = None
 
     def __enter__(self) -> StreamlitSession:
         """Return self; the socket must already be connected."""
@@ -471,6 +498,10 @@ class StreamlitSession:
         elif kind == "session_event":
             if msg.session_event.HasField("script_compilation_exception"):
                 self._compile_errors.append(msg.session_event.script_compilation_exception.message)
+        elif kind == "auto_rerun":
+            self._timers[msg.auto_rerun.fragment_id] = max(0.05, msg.auto_rerun.interval)
+        elif kind == "stop_auto_rerun":
+            self._timers.clear()
         elif kind == "ref_hash":
             self._unresolved_refs += 1
 
@@ -524,7 +555,34 @@ class StreamlitSession:
 
     # -- BackMsgs ----------------------------------------------------------------
 
-    def _send_rerun(self, extra_widget: Any | None = None, fragment_id: str = "") -> None:
+    def _auto_rerun_forever(self) -> None:
+        """Timer thread: send each ``run_every`` fragment's rerun when it is due."""
+        due: dict[str, float] = {}
+        with self._cond:
+            while not self._closed:
+                now = time.monotonic()
+                for fragment_id, interval in self._timers.items():
+                    due.setdefault(fragment_id, now + interval)
+                for fragment_id in [f for f in due if f not in self._timers]:
+                    del due[fragment_id]
+                ready = [f for f, at in due.items() if at <= now]
+                for fragment_id in ready:
+                    due[fragment_id] = now + self._timers[fragment_id]
+                if ready:
+                    self._cond.release()
+                    try:
+                        for fragment_id in ready:
+                            with contextlib.suppress(Exception):  # closed meanwhile
+                                self._send_rerun(fragment_id=fragment_id, auto=True)
+                    finally:
+                        self._cond.acquire()
+                    continue
+                wait = min(due.values(), default=now + 0.1) - now
+                self._cond.wait(max(0.005, min(wait, 0.1)))
+
+    def _send_rerun(
+        self, extra_widget: Any | None = None, fragment_id: str = "", *, auto: bool = False
+    ) -> None:
         """Send ``rerun_script`` with the remembered widget values plus ``extra_widget``."""
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
@@ -542,6 +600,7 @@ class StreamlitSession:
             state.widget_states.widgets.append(extra_widget)
         if fragment_id:
             state.fragment_id = fragment_id
+        state.is_auto_rerun = auto
         self._ws.send(back.SerializeToString())
 
     def rerun(self) -> None:

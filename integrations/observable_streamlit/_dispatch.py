@@ -1,0 +1,158 @@
+"""From store notifications to reruns: bind readers, prune the gone, and ask the scheduler."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from observable import Change, Store
+
+from ._bindings import Bindings, Targets
+from ._flags import is_suppressed, writer_included
+from ._origin import tag_origin
+from ._runtime import (
+    RerunScheduler,
+    active_session_ids,
+    current_fragment_id,
+    current_session_id,
+    runtime_available,
+)
+
+__all__ = ["ROOM_SEPARATOR", "Dispatcher", "resolve"]
+
+ROOM_SEPARATOR = "/"
+"""Separates room names from keys in a full key (``room/key``), as in ``observable.Store``."""
+
+PRUNE_INTERVAL = 0.5
+"""Seconds between prunes triggered by changes (a new session and ``prune()`` prune at once)."""
+
+
+def resolve(store: Store, full_key: str) -> tuple[Store, str]:
+    """Return the store view and key that ``room/.../key`` names inside ``store``."""
+    *rooms, key = full_key.split(ROOM_SEPARATOR)
+    for room in rooms:
+        store = store.room(room)
+    return store, key
+
+
+class Dispatcher:
+    """Reruns the sessions bound to a key, at any depth of its value, when it changes."""
+
+    def __init__(self, store: Store, scheduler: RerunScheduler) -> None:
+        """Watch ``store`` (and its rooms) and rerun through ``scheduler``."""
+        self._store = store
+        self._scheduler = scheduler
+        self._bindings = Bindings()
+        self._lock = threading.RLock()
+        self._subscriptions: dict[str, Callable[[], None]] = {}
+        self._pruned_at = 0.0
+        self._unwatch = store.journal.subscribe(self._on_journal)
+
+    # -- reads ---------------------------------------------------------------------
+    def bind(self, full_key: str) -> None:
+        """Bind the calling session (and fragment) to ``full_key``; no-op off a script thread."""
+        session_id = current_session_id()
+        if session_id is None:
+            return
+        tag_origin(session_id)
+        fragment_id = current_fragment_id()
+        with self._lock:
+            new_session = self._bindings.bind(full_key, session_id, fragment_id)
+            if full_key not in self._subscriptions:
+                store, key = resolve(self._store, full_key)
+                self._subscriptions[full_key] = store.subscribe(key, self._subscriber(full_key))
+        if new_session:
+            self.prune()
+
+    def watch(self) -> None:
+        """Bind the calling fragment to every change (used by the journal panel)."""
+        session_id = current_session_id()
+        fragment_id = current_fragment_id()
+        if session_id is None or fragment_id is None:
+            return
+        tag_origin(session_id)
+        with self._lock:
+            new_session = self._bindings.watch(session_id, fragment_id)
+        if new_session:
+            self.prune()
+
+    def bound_sessions(self, full_key: str) -> frozenset[str]:
+        """Return the ids of the sessions bound to ``full_key``."""
+        with self._lock:
+            return self._bindings.sessions(full_key)
+
+    # -- pruning -------------------------------------------------------------------
+    def prune(self) -> None:
+        """Unbind sessions that disconnected; drop subscriptions nobody needs any more."""
+        if not runtime_available():
+            return
+        with self._lock:
+            self._pruned_at = time.monotonic()
+            known = self._bindings.sessions()
+        if not known:
+            return
+        # Only sessions known before the snapshot of active ones can be pruned: a session
+        # that binds meanwhile is connected, though it may be missing from the snapshot.
+        gone = known - active_session_ids()
+        if not gone:
+            return
+        with self._lock:
+            for full_key in self._bindings.prune(gone):
+                unsubscribe = self._subscriptions.pop(full_key, None)
+                if unsubscribe is not None:
+                    unsubscribe()
+
+    # -- changes -------------------------------------------------------------------
+    def _subscriber(self, full_key: str) -> Callable[[str, tuple[Change, ...]], None]:
+        """Return the store subscriber of one key (its callback gets the room-relative key)."""
+
+        def changed(_key: str, _changes: tuple[Change, ...]) -> None:
+            """Rerun the readers of ``full_key`` (runs in the writer's thread)."""
+            self.rerun_readers(full_key)
+
+        return changed
+
+    def rerun_readers(self, full_key: str, *, include_writer: bool = False) -> int:
+        """Rerun the sessions bound to ``full_key``; return how many were newly scheduled.
+
+        Runs in the writer's thread on every change, so it stays cheap: sessions that
+        disconnected are pruned at most every ``PRUNE_INTERVAL`` seconds from here (the
+        scheduler skips them meanwhile).
+        """
+        if is_suppressed():
+            return 0
+        with self._lock:
+            targets = self._bindings.targets(full_key)
+            stale = time.monotonic() - self._pruned_at >= PRUNE_INTERVAL
+        if not targets:
+            return 0
+        if stale:
+            self.prune()
+            with self._lock:
+                targets = self._bindings.targets(full_key)
+        return self._request(targets, include_writer=include_writer or writer_included())
+
+    def _request(self, targets: Targets, *, include_writer: bool) -> int:
+        """Hand targets to the scheduler, held until the writer's run is over."""
+        scheduled = 0
+        if targets.full:
+            scheduled += self._scheduler.request(
+                targets.full, exclude_current=not include_writer, after_current_run=True
+            )
+        if targets.fragments:
+            scheduled += self._scheduler.request_fragments(
+                targets.fragments, exclude_current=not include_writer, after_current_run=True
+            )
+        return scheduled
+
+    def _on_journal(self, _changes: tuple[Change, ...]) -> None:
+        """Journal subscriber: rerun the fragments that show every change (the writer's too)."""
+        if is_suppressed():
+            return
+        with self._lock:
+            watchers = self._bindings.watchers()
+        if watchers:
+            self._scheduler.request_fragments(
+                watchers, exclude_current=False, after_current_run=True
+            )
