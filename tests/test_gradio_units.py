@@ -15,6 +15,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -425,3 +426,24 @@ def test_missing_gradio_names_the_extra() -> None:
     )
     assert result.returncode != 0
     assert 'pip install "observable-journal[gradio]"' in result.stderr
+
+
+def test_shared_state_honours_the_store_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from observable_gradio import shared as shared_module
+
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    monkeypatch.setenv("OBSERVABLE_STORE_URL", url)
+    monkeypatch.setattr(shared_module, "_store", [])
+    board = shared_module.SharedState([])
+    revision = board.revision
+    board.value.append("posted")
+    assert board.revision > revision
+    key = next(key for key in shared_module.shared_store() if key.startswith("gradio-shared-"))
+    other_server = Store(url)  # a second server on the same database
+    assert other_server[key] == ["posted"]
+    keyed = shared_module.SharedState(["ignored"], key=key)
+    assert keyed.value == ["posted"]
+    with pytest.raises(ValueError, match="not both"):
+        shared_module.SharedState([], key="x", journal=board.journal)

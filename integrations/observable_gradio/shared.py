@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 from observable import Change, Journal, Store, is_observed, journal_of, observe, unwrap
+from observable.backends.base import STORE_URL_VARIABLE
 
 from .wakeup import Wakeup
 
@@ -16,7 +18,19 @@ if TYPE_CHECKING:
     from ._gradio import gr
     from .components import SharedView
 
-__all__ = ["SharedState"]
+__all__ = ["SharedState", "shared_store"]
+
+_automatic_keys = itertools.count(1)
+_store_guard = threading.Lock()
+_store: list[Store] = []
+
+
+def shared_store() -> Store:
+    """Return the process-wide store of store-backed shared values (``OBSERVABLE_STORE_URL``)."""
+    with _store_guard:
+        if not _store:
+            _store.append(Store())
+        return _store[0]
 
 
 class SharedState:
@@ -28,8 +42,25 @@ class SharedState:
     so Gradio never copies, hashes or walks it.
     """
 
-    def __init__(self, value: Any = None, *, journal: Journal | None = None) -> None:
-        """Observe ``value`` (with ``journal``, a new one, or the one it is observed with)."""
+    def __init__(
+        self, value: Any = None, *, key: str | None = None, journal: Journal | None = None
+    ) -> None:
+        """Observe ``value`` (with ``journal``, a new one, or the one it is observed with).
+
+        With ``key``, or whenever ``OBSERVABLE_STORE_URL`` names a backend, the value lives
+        in the process-wide store under ``key`` instead (default ``gradio-shared-<n>``, by
+        creation order), so every server of the app shares it; a value already stored
+        there wins over ``value``.
+        """
+        if key is None and journal is None and os.environ.get(STORE_URL_VARIABLE):
+            key = f"gradio-shared-{next(_automatic_keys)}"
+        if key is not None:
+            if journal is not None:
+                raise ValueError("give SharedState a key (store-backed) or a journal, not both")
+            store = shared_store()
+            store.setdefault(key, value)
+            self._adopt(store, key)
+            return
         if journal is None:
             journal = journal_of(value) if is_observed(value) else Journal()
         self._journal = journal
@@ -46,13 +77,17 @@ class SharedState:
         if key not in store:
             raise KeyError(f"the store has no key {key!r}; set it before sharing it")
         shared = cls.__new__(cls)
-        shared._journal = store.journal
-        shared._read = lambda: store[key]
-        shared._touch = lambda: store.touch(key)
-        shared._lock_of = lambda: store.lock(key)
-        shared._setup()
-        shared._unsubscribe = store.subscribe(key, lambda _key, _changes: shared._changed())
+        shared._adopt(store, key)
         return shared
+
+    def _adopt(self, store: Store, key: str) -> None:
+        """Follow ``store[key]`` instead of a value of its own."""
+        self._journal = store.journal
+        self._read = lambda: store[key]
+        self._touch = lambda: store.touch(key)
+        self._lock_of = lambda: store.lock(key)
+        self._setup()
+        self._unsubscribe = store.subscribe(key, lambda _key, _changes: self._changed())
 
     def _setup(self) -> None:
         """Initialise the revision counter and the set of waiting sessions."""
