@@ -154,6 +154,10 @@ def mutate(proxy: ObservedProxy, op: str, perform: Mutation) -> Any:
     effect says. A ``None`` effect (nothing changed) and a detached proxy record nothing.
     When the journal's commit hook refuses the change, the operation is rolled back;
     after a :class:`~observable.journal.Conflict` it runs again on the caught-up value.
+
+    The hottest operations (``append`` of lists and deques, dict item assignment, ``set.add``
+    and attribute assignment) inline these steps: a closure and two calls per operation
+    are a measurable share of their cost (see ``bench/README.md``).
     """
     node = _node(proxy)
     journal = node.journal

@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from typing import Any, SupportsIndex
 
 from ..change import Effect
-from ..values import SCALAR_TYPES, snapshot_value
-from .base import PROXY_TYPES, handle_refusal, mutate, node_of, unwrap
-from .nodes import resolve_path
+from ..values import snapshot_value
+from .base import mutate, node_of, unwrap
 from .sequences import ObservedSequence, snapshot_items, splice
 
 __all__ = ["ObservedDeque"]
@@ -47,33 +46,10 @@ class ObservedDeque(ObservedSequence):
 
     def append(self, item: Any) -> None:
         """Append ``item`` on the right; a full bounded deque drops its leftmost item."""
-        node = _node(self)
-        target = node.target
-        if target.maxlen is not None:
+        if _node(self).target.maxlen is None:
+            ObservedSequence.append(self, item)
+        else:
             self._grow("append", [unwrap(item)], at_left=False)
-            return
-        journal = node.journal
-        lock = journal.lock
-        lock.acquire()
-        try:
-            if type(item) in PROXY_TYPES:
-                item = _node(item).target
-            path = () if node.parent is None else resolve_path(node)
-            index = len(target)
-            target.append(item)
-            if path is None:
-                return
-            value = item if type(item) in SCALAR_TYPES else snapshot_value(item)
-            effect = ("splice", index, (), (value,))
-            try:
-                change = journal.record(path, "append", (value,), effect)
-            except BaseException as error:
-                handle_refusal(journal, target, effect, error)
-                return self.append(item)
-        finally:
-            lock.release()
-        if journal.subscribed:
-            journal.deliver(change)
 
     def appendleft(self, item: Any) -> None:
         """Append ``item`` on the left; a full bounded deque drops its rightmost item."""

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Iterator
 from typing import Any
 
-from ..values import SCALAR_TYPES
 from .base import ObservedProxy, child_of, node_of
 from .nodes import SequenceNode
+from .sequences import ObservedSequence
 
 __all__ = ["ObservedTuple"]
 
@@ -21,21 +19,9 @@ class ObservedTuple(ObservedProxy):
     __slots__ = ()
     node_class = SequenceNode
 
-    def __getitem__(self, index: Any) -> Any:
-        node = _node(self)
-        target = node.target
-        value = target[index]
-        if type(value) in SCALAR_TYPES or isinstance(index, slice):
-            return value
-        index = operator.index(index)
-        if index < 0:
-            index += len(target)
-        return child_of(node, index, value)
-
-    def __iter__(self) -> Iterator[Any]:
-        node = _node(self)
-        for index, value in enumerate(node.target):
-            yield child_of(node, index, value)
+    __getitem__ = ObservedSequence.__getitem__
+    __iter__ = ObservedSequence.__iter__
+    __reversed__ = ObservedSequence.__reversed__
 
     def __getattr__(self, name: str) -> Any:
         node = _node(self)
