@@ -32,6 +32,15 @@ def _run(root: Any, step: Step) -> tuple[Any, type[BaseException] | None]:
     return result, None
 
 
+def _observed_after(initial: Any, steps: list[Step]) -> tuple[Any, Journal]:
+    """Observe a copy of ``initial``, run every step on it, and return it with its journal."""
+    journal = Journal(maxlen=None)
+    observed = observe(copy.deepcopy(initial), journal)
+    for step in steps:
+        _run(observed, step)
+    return observed, journal
+
+
 def typed(value: Any) -> Any:
     """Return ``value`` with the type of every part made explicit, for exact comparison."""
     value = unwrap(value)
@@ -85,10 +94,7 @@ def test_replaying_the_journal_reproduces_the_final_value(
     program: tuple[Any, list[Step]],
 ) -> None:
     initial, steps = program
-    journal = Journal(maxlen=None)
-    observed = observe(copy.deepcopy(initial), journal)
-    for step in steps:
-        _run(observed, step)
+    observed, journal = _observed_after(initial, steps)
     replayed = apply(copy.deepcopy(initial), journal.since(0))
     assert typed(replayed) == typed(observed)
 
@@ -96,10 +102,7 @@ def test_replaying_the_journal_reproduces_the_final_value(
 @given(programs())
 def test_inverted_journal_restores_the_initial_value(program: tuple[Any, list[Step]]) -> None:
     initial, steps = program
-    journal = Journal(maxlen=None)
-    observed = observe(copy.deepcopy(initial), journal)
-    for step in steps:
-        _run(observed, step)
+    observed, journal = _observed_after(initial, steps)
     restored = apply(copy.deepcopy(unwrap(observed)), invert(journal.since(0)))
     assert typed(restored) == typed(initial)
 
@@ -109,10 +112,7 @@ def test_undo_through_the_proxy_restores_and_is_itself_journaled(
     program: tuple[Any, list[Step]],
 ) -> None:
     initial, steps = program
-    journal = Journal(maxlen=None)
-    observed = observe(copy.deepcopy(initial), journal)
-    for step in steps:
-        _run(observed, step)
+    observed, journal = _observed_after(initial, steps)
     done = journal.since(0)
     apply(observed, invert(done))
     assert typed(observed) == typed(initial)
@@ -122,10 +122,7 @@ def test_undo_through_the_proxy_restores_and_is_itself_journaled(
 @given(programs())
 def test_jsonpatch_library_agrees_with_our_json_patch(program: tuple[Any, list[Step]]) -> None:
     initial, steps = program
-    journal = Journal(maxlen=None)
-    observed = observe(copy.deepcopy(initial), journal)
-    for step in steps:
-        _run(observed, step)
+    observed, journal = _observed_after(initial, steps)
     patch = to_json_patch(journal.since(0))
     document = to_json_document(initial)
     assert jsonpatch.apply_patch(document, patch) == to_json_document(observed)
@@ -134,9 +131,6 @@ def test_jsonpatch_library_agrees_with_our_json_patch(program: tuple[Any, list[S
 @given(json_programs())
 def test_jsonpatch_on_plain_json_documents(program: tuple[Any, list[Step]]) -> None:
     initial, steps = program
-    journal = Journal(maxlen=None)
-    observed = observe(copy.deepcopy(initial), journal)
-    for step in steps:
-        _run(observed, step)
+    observed, journal = _observed_after(initial, steps)
     patch = jsonpatch.JsonPatch(to_json_patch(journal.since(0)))
     assert patch.apply(copy.deepcopy(initial)) == unwrap(observed)
