@@ -21,6 +21,4 @@ def _effect_keys(effect: Effect) -> list[str]:
         return [effect[1]]
     if kind == "sequence":
         return [key for step in effect[1] for key in _effect_keys(step)]
-    if kind == "reorder":
-        return []
     return []

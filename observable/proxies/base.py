@@ -121,13 +121,9 @@ def child_of(parent: Node, key: Any, value: Any) -> Any:
         # A proxy stored inside a plain container: observe its target here instead.
         value = _node(value).target
         kind = type(value)
-    proxy_class = proxy_class_for(kind)
-    if proxy_class is None:
-        return value
     children = parent.children
-    if children is None:
-        children = parent.children = {}
-    else:
+    if children is not None:
+        # Cached children are found before the registry is asked: a hit is the common case.
         node = children.get(id(value))
         if node is not None:
             proxy = node()
@@ -135,6 +131,11 @@ def child_of(parent: Node, key: Any, value: Any) -> Any:
                 node.key = key
                 parent.recent = proxy
                 return proxy
+    proxy_class = proxy_class_for(kind)
+    if proxy_class is None:
+        return value
+    if children is None:
+        children = parent.children = {}
     proxy = _new_proxy(proxy_class, value)
     node = new_node(proxy_class.node_class, proxy, value, parent.journal, parent, key)
     _set_node(proxy, node)
