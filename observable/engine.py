@@ -111,7 +111,6 @@ class StoreEngine:
             touched = set(raw) | set(values)
             raw.clear()
             raw.update(values)
-            node_of(self.root).children = None
             self.journal.restart_at(version)
         self.touch(touched)
 
