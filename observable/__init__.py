@@ -22,6 +22,7 @@ from .readonly import readonly
 from .registry import proxy_class_for, register_proxy, unregister_proxy
 from .store import ReadOnlyStore, Store
 from .store_keys import keys_of
+from .values import indistinguishable
 
 __all__ = [
     "DEFAULT_RETENTION",
@@ -46,6 +47,7 @@ __all__ = [
     "apply",
     "backend_from_url",
     "current_origin",
+    "indistinguishable",
     "invert",
     "is_observed",
     "journal_of",

@@ -14,6 +14,7 @@ from .change import MISSING
 
 __all__ = [
     "SCALAR_TYPES",
+    "indistinguishable",
     "instance_attribute",
     "instance_attributes",
     "is_noop_write",
@@ -86,6 +87,15 @@ def _copy_what_copies(value: Any, memo: dict[int, Any]) -> Any:
         return _deepcopy(value, memo)
     except Exception:
         return value
+
+
+def indistinguishable(old: Any, new: Any) -> bool:
+    """Tell whether ``new`` cannot be told from ``old``: writing it over ``old`` is no change.
+
+    The journal's rule for every write (see :func:`is_noop_write`), for integrations that
+    decide themselves whether an assignment changes anything.
+    """
+    return is_noop_write(old, new)
 
 
 def is_noop_write(old: Any, new: Any) -> bool:
