@@ -115,6 +115,8 @@ class EncodedChange(NamedTuple):
 
     change: Change
     silent: bool
+    entry: str | None = None
+    """Where the change is stored (for error messages)."""
 
 
 class UndecodableChange(NamedTuple):
@@ -701,7 +703,7 @@ class Codec:
                 key=key,
                 entry=where,
             ) from error
-        return EncodedChange(change, len(record) > 5 and bool(record[5]))
+        return EncodedChange(change, len(record) > 5 and bool(record[5]), entry)
 
 
 _MAX_EFFECT_NESTING = 8

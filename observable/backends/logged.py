@@ -359,9 +359,14 @@ class LogBackend(Backend):
         return change
 
     @staticmethod
-    def _refuser(quarantine: Quarantine) -> Any:
+    def _refuser(quarantine: Quarantine, items: Sequence[Stored]) -> Any:
+        entries = {
+            item.change.seq: item.entry for item in items if isinstance(item, EncodedChange)
+        }
+
         def refused(change: Change, error: CodecError) -> Change:
             key = error.key if error.key is not None else next(iter(keys_of(change)), None)
+            error.entry = error.entry or entries.get(change.seq)
             quarantine.add(key, change.seq, error, repr(change)[:300])
             return placeholder(change.seq, key)
 
@@ -374,7 +379,7 @@ class LogBackend(Backend):
         """
         engine = self.engine
         quarantine = self._quarantine
-        refused = self._refuser(quarantine)
+        refused = self._refuser(quarantine, items)
         start = 0
         while start < len(items):
             silent = _is_silent(items[start])
@@ -389,7 +394,7 @@ class LogBackend(Backend):
         self, values: dict[str, Any], items: Sequence[Stored], quarantine: Quarantine
     ) -> list[Change]:
         """Apply stored changes to plain ``values``; return what to journal for each."""
-        refused = self._refuser(quarantine)
+        refused = self._refuser(quarantine, items)
         replayed = []
         for item in items:
             change = self._prepare(item, quarantine)

@@ -15,6 +15,9 @@ Roles:
     the other writers' commits (conflict, catch-up, retry). ``TOTAL`` 0 makes a passive
     replica.
 
+``probe URL``
+    Open a store holding hostile data, print ``quarantined [KEYS]`` and ``other VALUE``.
+
 ``sqlite PATH``
     Write to a SQLite store forever: each step appends ``i`` to ``items`` and sets
     ``last`` to ``i`` in one batch; every third step also appends ``i`` to ``single``
@@ -107,12 +110,24 @@ def sqlite_role(path: str) -> None:
         say(f"acked {step}")
 
 
+def probe_role(url: str) -> None:
+    """Open a store that holds hostile data; report its quarantine and key ``other``."""
+    store = Store(url)
+    say(f"quarantined {sorted(map(repr, store.backend.quarantined()))}")
+    say(f"other {store['other']}")
+    for line in sys.stdin:
+        if line.split()[:1] == ["exit"]:
+            break
+    store.backend.close()
+
+
 def main(argv: list[str]) -> None:
     """Dispatch on the role name."""
     role, *args = argv
     handlers: dict[str, Any] = {
         "redis": lambda: redis_role(args[0], int(args[1]), int(args[2]), int(args[3])),
         "sqlite": lambda: sqlite_role(args[0]),
+        "probe": lambda: probe_role(args[0]),
     }
     handlers[role]()
 
