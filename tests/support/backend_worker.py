@@ -15,6 +15,10 @@ Roles:
     the other writers' commits (conflict, catch-up, retry). ``TOTAL`` 0 makes a passive
     replica.
 
+``replica URL``
+    Answer ``append N`` (print ``acked NAME`` per acknowledged append, then
+    ``appended``), ``dump`` (print ``acks JSON``) and ``exit``.
+
 ``probe URL``
     Open a store holding hostile data, print ``quarantined [KEYS]`` and ``other VALUE``.
 
@@ -28,11 +32,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from typing import Any
 
 from observable import Store, to_json_document
+from observable.backends import StateReloaded
 
 
 def say(text: str) -> None:
@@ -121,6 +127,34 @@ def probe_role(url: str) -> None:
     store.backend.close()
 
 
+def replica_role(url: str) -> None:
+    """A replica driven over stdin: ``append N`` (acknowledged appends to ``acks``),
+    ``dump`` (print ``acks`` as JSON), ``exit``."""
+    store = Store(url)
+    name = f"w{os.getpid()}"
+    written = 0
+    say("ready")
+    for line in sys.stdin:
+        command, *rest = line.split()
+        if command == "exit":
+            break
+        if command == "append":
+            for number in range(written, written + int(rest[0])):
+                while True:
+                    try:
+                        store.setdefault("acks", [])
+                        store["acks"].append(f"{name}-{number}")
+                        break
+                    except StateReloaded:  # rolled back: read the key again and retry
+                        continue
+                say(f"acked {name}-{number}")
+            written += int(rest[0])
+            say("appended")
+        elif command == "dump":
+            say("acks " + json.dumps(list(store.get("acks", []))))
+    store.backend.close()
+
+
 def main(argv: list[str]) -> None:
     """Dispatch on the role name."""
     role, *args = argv
@@ -128,6 +162,7 @@ def main(argv: list[str]) -> None:
         "redis": lambda: redis_role(args[0], int(args[1]), int(args[2]), int(args[3])),
         "sqlite": lambda: sqlite_role(args[0]),
         "probe": lambda: probe_role(args[0]),
+        "replica": lambda: replica_role(args[0]),
     }
     handlers[role]()
 
