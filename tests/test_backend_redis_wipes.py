@@ -87,9 +87,11 @@ def test_a_loss_nobody_can_recover_is_reported_not_reset(
         wipe.flushall()
         wipe.hset("{observable:lost}:claims", "ghost", f"0:200:{until}")
         wipe.execute()
-        with caplog.at_level(logging.ERROR, logger="observable.backends"):
-            with pytest.raises(StateLost, match="cannot be recovered"):
-                store["log"].append(10)
+        with (
+            caplog.at_level(logging.ERROR, logger="observable.backends"),
+            pytest.raises(StateLost, match="cannot be recovered"),
+        ):
+            store["log"].append(10)
         assert "cannot be recovered" in caplog.text
         assert store["log"] == list(range(10))  # nothing was reset
         assert client.get("{observable:lost}:epoch") is None
@@ -105,12 +107,11 @@ def test_lock_tokens_never_repeat_after_a_wipe(server: RedisServer) -> None:
     first, second = Store(url), Store(url)
     try:
         first["k"] = 0
-        with pytest.raises(LockLost):
-            with first.lock("k"):
-                redis.Redis.from_url(server.url).flushall()  # the lease vanishes with the wipe
-                with second.lock("k"):  # the other replica takes the lock...
-                    second["k"] = 1
-                first["k"] = 2  # ...and the first learns it at its very next write
+        with pytest.raises(LockLost), first.lock("k"):
+            redis.Redis.from_url(server.url).flushall()  # the lease vanishes with the wipe
+            with second.lock("k"):  # the other replica takes the lock...
+                second["k"] = 1
+            first["k"] = 2  # ...and the first learns it at its very next write
         _until(lambda: first["k"] == 1, "the refused write to give way to the holder's")
     finally:
         first.backend.close()
