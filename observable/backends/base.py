@@ -112,9 +112,7 @@ def backend_from_url(url: str) -> Backend:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
-            hint = (
-                f': pip install "observable-journal[redis]"' if scheme.startswith("redis") else ""
-            )
+            hint = ': pip install "observable-journal[redis]"' if scheme.startswith("redis") else ""
             raise ValueError(f"the {scheme}:// backend is not available ({error}){hint}") from error
         target: Any = module
         for part in attribute.split("."):

@@ -360,9 +360,7 @@ class LogBackend(Backend):
 
     @staticmethod
     def _refuser(quarantine: Quarantine, items: Sequence[Stored]) -> Any:
-        entries = {
-            item.change.seq: item.entry for item in items if isinstance(item, EncodedChange)
-        }
+        entries = {item.change.seq: item.entry for item in items if isinstance(item, EncodedChange)}
 
         def refused(change: Change, error: CodecError) -> Change:
             key = error.key if error.key is not None else next(iter(keys_of(change)), None)
