@@ -695,24 +695,31 @@ def session_state_internals() -> Any:
 def install_widget_hook(hook: WidgetHook) -> bool:
     """Route the calling session's widget registrations through ``hook``; True if installed.
 
-    Idempotent per session; the class and other sessions are untouched.
+    Set on the session's ``SafeSessionState`` instance (idempotent): the class and other
+    sessions are untouched. The hook runs under the session state's lock.
     """
-    state = session_state_internals()
-    if state is None:
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
         return False
-    if _HOOK_ATTRIBUTE in vars(state):
+    safe = ctx.session_state
+    if _HOOK_ATTRIBUTE in getattr(safe, "__dict__", {}):
         return True
-    original = getattr(type(state), _HOOK_ATTRIBUTE)
+    state = getattr(safe, "_state", None)
+    lock = getattr(safe, "_lock", None)
+    original = getattr(type(safe), _HOOK_ATTRIBUTE, None)
+    if state is None or lock is None or not callable(original) or not hasattr(safe, "__dict__"):
+        raise _unsupported(["SafeSessionState.register_widget/_state/_lock"])
 
     def register_widget(metadata: Any, user_key: str | None) -> Any:
         """Let the sync layer see and steer one registration."""
 
         def register(key: str | None) -> Any:
-            return original(state, metadata, key)
+            return original(safe, metadata, key)
 
-        return hook(WidgetRegistration(state, metadata, user_key), register)
+        with lock:
+            return hook(WidgetRegistration(state, metadata, user_key), register)
 
-    setattr(state, _HOOK_ATTRIBUTE, register_widget)
+    object.__setattr__(safe, _HOOK_ATTRIBUTE, register_widget)
     return True
 
 
