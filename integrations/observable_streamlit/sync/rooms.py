@@ -23,8 +23,9 @@ MAX_ROOM_NAME = 200
 _CURRENT = "$$STREAMLIT_INTERNAL_KEY_observable_sync_room"
 _NAME_INPUT = "$$STREAMLIT_INTERNAL_KEY_observable_sync_room_name"
 _PICK = "$$STREAMLIT_INTERNAL_KEY_observable_sync_room_pick"
+_LINKED = "$$STREAMLIT_INTERNAL_KEY_observable_sync_room_link"
 _NONE = "—"
-assert all(is_internal_key(k) for k in (_CURRENT, _NAME_INPUT, _PICK))
+assert all(is_internal_key(k) for k in (_CURRENT, _NAME_INPUT, _PICK, _LINKED))
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,9 @@ def select_room(*, label: str = "Room") -> Room | None:
     sidebar.subheader(label)
     linked = st.query_params.get(QUERY_PARAM)
     current: Room | None = st.session_state.get(_CURRENT)
-    if linked and (current is None or current.name != linked):
+    if linked and linked != st.session_state.get(_LINKED):  # a new link was opened
         current = _valid(linked)
+    st.session_state[_LINKED] = linked
     typed = sidebar.text_input("Room name", key=_NAME_INPUT, placeholder="any name")
     join, private, leave = sidebar.columns(3)
     join.button("Join", on_click=_choose_typed, disabled=not typed.strip())
