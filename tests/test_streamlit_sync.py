@@ -67,7 +67,9 @@ def _open(server: StreamlitServer, room: str, *, viewer: bool = False) -> Stream
     return session
 
 
-@pytest.mark.parametrize(("target", "field", "value", "shown"), WIDGETS, ids=[w[0] for w in WIDGETS])
+@pytest.mark.parametrize(
+    ("target", "field", "value", "shown"), WIDGETS, ids=[w[0] for w in WIDGETS]
+)
 def test_a_change_in_a_shows_in_passive_b(
     server: StreamlitServer, target: str, field: str, value: Any, shown: str
 ) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.browser import browser_page, chromium_browser
 from tests.support.streamlit_server import StreamlitServer, require_streamlit_harness
-
-from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -62,7 +61,10 @@ def test_typing_and_sliding_in_a_shows_in_b_but_private_fields_stay(
 ) -> None:
     """A types a note, moves the slider, types its name: B shows the first two only."""
     room = f"b-{uuid.uuid4().hex[:6]}"
-    with browser_page(browser, _url(server, room)) as a, browser_page(browser, _url(server, room)) as b:
+    with (
+        browser_page(browser, _url(server, room)) as a,
+        browser_page(browser, _url(server, room)) as b,
+    ):
         _ready(a)
         _ready(b)
         _type(a, "note", "hello from A")

@@ -7,7 +7,6 @@ as ``name=value`` so tests can read what the session shows.
 import datetime as dt
 
 import streamlit as st
-
 from observable_streamlit import not_synced, room_presence, select_room, sync
 
 st.session_state.setdefault("runs", 0)
