@@ -44,7 +44,7 @@ JsonOperation: TypeAlias = dict[str, Any]
 
 
 # -- storage access that bypasses user code ---------------------------------------------
-def _mapping_base(container: Any) -> type:
+def _mapping_base(container: Any) -> Any:
     # OrderedDict keeps its own order list: writing it through dict's slots would corrupt it.
     return collections.OrderedDict if isinstance(container, collections.OrderedDict) else dict
 
@@ -356,7 +356,9 @@ class Reorder(NamedTuple):
         """Return the root keys this effect touches (none: no value changed)."""
         return ()
 
-    placed = Permute.placed
+    def placed(self, container: Any) -> Iterator[tuple[Any, Any]]:
+        """Yield nothing: a reorder moves no object between containers."""
+        return iter(())
 
 
 class Sequence(NamedTuple):

@@ -136,7 +136,9 @@ def to_json_patch(changes: Iterable[Change]) -> list[dict[str, Any]]:
     operations: list[dict[str, Any]] = []
     for change in changes:
         effect = as_effect(change.effect)
-        operations.extend(effect.json_operations(json_pointer(change.path), change.op in _APPEND_OPS))
+        operations.extend(
+            effect.json_operations(json_pointer(change.path), change.op in _APPEND_OPS)
+        )
     return operations
 
 

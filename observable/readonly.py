@@ -17,7 +17,6 @@ from .values import SCALAR_TYPES
 __all__ = ["ReadOnlyError", "ReadOnlyView", "readonly"]
 
 
-
 @functools.cache
 def _mutators() -> frozenset[str]:
     """Every mutator name of every proxy kind's method table, and the in-place operators."""
@@ -28,7 +27,9 @@ def _mutator_names() -> frozenset[str]:
     from .proxies import ObservedProxy
     from .proxies.base import IN_PLACE_OPERATORS, PROXY_TYPES
 
-    names = {name for kind in PROXY_TYPES | {ObservedProxy} for name in kind.mutators}
+    names = {
+        name for kind in PROXY_TYPES | {ObservedProxy} for name in getattr(kind, "mutators", {})
+    }
     return frozenset(names | set(IN_PLACE_OPERATORS))
 
 
@@ -60,9 +61,9 @@ class ReadOnlyView(wrapt.ObjectProxy[Any]):
 
     def __getitem__(self, key: Any) -> Any:
         wrapped = self.__wrapped__
-        if isinstance(wrapped, collections.defaultdict) and key not in wrapped:
-            if wrapped.default_factory is not None:
-                raise _refuse(f"inserting the default for missing key {key!r}")
+        missing = isinstance(wrapped, collections.defaultdict) and key not in wrapped
+        if missing and wrapped.default_factory is not None:
+            raise _refuse(f"inserting the default for missing key {key!r}")
         return readonly(wrapped[key])
 
     def __iter__(self) -> Iterator[Any]:

@@ -23,7 +23,9 @@ _OWN_PACKAGE = __name__.partition(".")[0]
 @functools.cache
 def _library_roots() -> tuple[str, ...]:
     paths = sysconfig.get_paths()
-    roots = {paths[name] for name in ("stdlib", "platstdlib", "purelib", "platlib") if name in paths}
+    roots = {
+        paths[name] for name in ("stdlib", "platstdlib", "purelib", "platlib") if name in paths
+    }
     roots.update(getattr(site, "getsitepackages", list)())
     user_site = getattr(site, "getusersitepackages", lambda: None)()
     if isinstance(user_site, str):

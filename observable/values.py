@@ -126,7 +126,7 @@ def _indistinguishable(old: Any, new: Any, depth: int) -> bool:
         return False
     if kind in SCALAR_TYPES:
         try:
-            if not old == new:
+            if old != new:
                 return False
         except Exception:
             return False
@@ -154,9 +154,7 @@ def _indistinguishable(old: Any, new: Any, depth: int) -> bool:
         return bool(old == new)
     if kind is collections.deque and old.maxlen != new.maxlen:
         return False
-    return all(
-        _indistinguishable(a, b, depth + 1) for a, b in zip(old, new, strict=True)
-    )
+    return all(_indistinguishable(a, b, depth + 1) for a, b in zip(old, new, strict=True))
 
 
 def instance_attribute(target: Any, name: str) -> Any:

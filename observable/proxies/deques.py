@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import collections
 import operator
-from collections.abc import Iterable
-from typing import Any, SupportsIndex
+from typing import Any, ClassVar, SupportsIndex
 
 from ..effects import Permute
 from ..values import snapshot_value
-from .base import MethodTable, Mutator, Outcome, node_of, unwrap, unwrap_deep
+from .base import MethodTable, Mutator, Outcome, node_of, unwrap_deep
 from .sequences import (
     LIST_MUTATORS,
     ObservedSequence,
@@ -38,9 +37,13 @@ def _grow(method: str, single: bool) -> Any:
 
 def perform_bounded_append(target: Any, item: Any) -> Outcome:
     """``append``: at the right; a full bounded deque drops its leftmost item."""
-    if target.maxlen is None:
-        return perform_append(target, item)
-    return _grow("extend", single=True)(target, item)
+    outcome: Outcome = (
+        perform_append(target, item) if target.maxlen is None else _GROW_ONE(target, item)
+    )
+    return outcome
+
+
+_GROW_ONE = _grow("extend", single=True)
 
 
 def perform_pop(target: Any) -> Outcome:
@@ -121,7 +124,7 @@ class ObservedDeque(ObservedSequence):
     """Proxy of a ``collections.deque``: every mutator is recorded, evictions included."""
 
     __slots__ = ()
-    target_type = collections.deque
+    target_type: ClassVar[type] = collections.deque
     mutators = DEQUE_MUTATORS
 
     def copy(self) -> Any:
@@ -132,6 +135,8 @@ class ObservedDeque(ObservedSequence):
         return self.copy()
 
     def __add__(self, other: Any) -> Any:
+        if not isinstance(other, collections.deque):
+            return NotImplemented
         result = self.copy()
-        result.extend(unwrap(other) if not isinstance(other, Iterable) else other)
+        result.extend(other)
         return result

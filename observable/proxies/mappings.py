@@ -1,12 +1,11 @@
-"""Proxies for dicts (``dict``, ``OrderedDict``, ``defaultdict``, ``Counter``), from method tables."""
+"""Proxies for dicts: ``dict``, ``OrderedDict``, ``defaultdict`` and ``Counter``."""
 
 from __future__ import annotations
 
 import collections
 import copy
-import operator
 from collections.abc import ItemsView, Iterator, KeysView, ValuesView
-from typing import Any
+from typing import Any, ClassVar
 
 from ..change import MISSING
 from ..effects import EffectRecord, Item, Reorder, combine
@@ -52,7 +51,7 @@ def removal(target: Any, key: Any, old: Any) -> EffectRecord:
     keys = tuple(target)
     if keys and keys[-1] == key and keys[-1] is key:
         return item_effect(key, old, MISSING)
-    moved = tuple(k for k in keys if k is not key) + (key,)
+    moved = (*(k for k in keys if k is not key), key)
     effect = combine([Reorder("reorder", keys, moved), item_effect(key, old, MISSING)])
     assert effect is not None
     return effect
@@ -227,7 +226,7 @@ class ObservedDict(ObservedProxy):
 
     __slots__ = ()
     node_class = MappingNode
-    target_type = dict
+    target_type: ClassVar[type] = dict
     mutators = DICT_MUTATORS
 
     def __getitem__(self, key: Any) -> Any:
@@ -261,7 +260,7 @@ class ObservedDict(ObservedProxy):
         return iter(_node(self).target)
 
     def __reversed__(self) -> Iterator[Any]:
-        return reversed(_node(self).target)
+        return reversed(_node(self).target)  # type: ignore[no-any-return]
 
     def _observed(self) -> dict[Any, Any]:
         node = _node(self)
@@ -277,15 +276,20 @@ class ObservedDict(ObservedProxy):
         return result
 
     def __or__(self, other: Any) -> Any:
-        other = other._observed() if type(other) in PROXY_TYPES and isinstance(other, dict) else other
-        result = copy.copy(_node(self).target)
-        dict.update(result, self._observed())
-        return operator.ior(result, other) if isinstance(other, dict) else NotImplemented
+        if not isinstance(other, dict):
+            return NotImplemented
+        if type(other) in PROXY_TYPES:
+            other = ObservedDict._observed(other)  # type: ignore[arg-type]
+        result = self.__copy__()
+        dict.update(result, other)
+        return result
 
     def __ror__(self, other: Any) -> Any:
         if not isinstance(other, dict):
             return NotImplemented
-        return operator.or_(unwrap(other), self._observed())
+        result = copy.copy(unwrap(other))
+        dict.update(result, self._observed())
+        return result
 
     def __setitem__(self, key: Any, value: Any) -> None:
         node = _node(self)
@@ -375,7 +379,7 @@ class ObservedOrderedDict(ObservedDict):
     """Proxy of an ``OrderedDict``: ``move_to_end`` and ``popitem(last=...)`` are recorded."""
 
     __slots__ = ()
-    target_type = collections.OrderedDict
+    target_type: ClassVar[type] = collections.OrderedDict
     mutators = ORDERED_DICT_MUTATORS
 
 
@@ -391,8 +395,8 @@ class ObservedDefaultDict(ObservedDict):
     """Proxy of a ``defaultdict``: the insertion that ``__missing__`` makes is recorded."""
 
     __slots__ = ()
-    target_type = collections.defaultdict
-    mutators = {**DICT_MUTATORS, "__getitem__": Mutator(None)}
+    target_type: ClassVar[type] = collections.defaultdict
+    mutators: ClassVar[MethodTable] = {**DICT_MUTATORS, "__getitem__": Mutator(None)}
 
     def __getitem__(self, key: Any) -> Any:
         node = _node(self)
@@ -455,5 +459,5 @@ class ObservedCounter(ObservedDict):
     """Proxy of a ``Counter``: ``update``, ``subtract`` and the in-place operators are recorded."""
 
     __slots__ = ()
-    target_type = collections.Counter
+    target_type: ClassVar[type] = collections.Counter
     mutators = COUNTER_MUTATORS

@@ -88,11 +88,11 @@ FORWARDED_SPECIAL_METHODS: tuple[str, ...] = (
 """Special methods reached through syntax that run the class's own code on the proxy."""
 
 
-@functools.cache
-def _plain_storage(kind: type, name: str) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _plain_storage(kind: Any, name: str) -> bool:
     # A write to ``name`` only stores a value: no custom __setattr__ and no descriptor that
     # runs code (slots are member descriptors, which only store).
-    if kind.__setattr__ is not object.__setattr__:
+    if kind.__setattr__ is not _object_setattr:
         return False
     for klass in kind.__mro__:
         descriptor = klass.__dict__.get(name)
@@ -101,6 +101,10 @@ def _plain_storage(kind: type, name: str) -> bool:
                 type(descriptor), "__set__"
             )
     return True
+
+
+def _has_default_setattr(kind: Any) -> bool:
+    return bool(kind.__setattr__ is _object_setattr)
 
 
 def perform_setattr(target: Any, name: str, value: Any) -> Outcome:
@@ -112,9 +116,9 @@ def perform_setattr(target: Any, name: str, value: Any) -> Outcome:
     setattr(target, name, value)
     steps = storage_diff(before, target)
     slot_after = read_storage(target, name)
-    if name not in before and not is_noop_write(slot_before, slot_after):
-        if not any(step.name == name for step in steps):
-            steps.append(Attr("attr", name, snapshot_value(slot_before), snapshot_value(slot_after)))
+    recorded = any(isinstance(step, Attr) and step.name == name for step in steps)
+    if name not in before and not recorded and not is_noop_write(slot_before, slot_after):
+        steps.append(Attr("attr", name, snapshot_value(slot_before), snapshot_value(slot_after)))
     return None, (name, snapshot), combine(steps)
 
 
@@ -191,7 +195,7 @@ class ObservedObject(ObservedProxy):
         node = _node(self)
         target = node.target
         kind = type(target)
-        if not _plain_storage(kind, name):
+        if not _plain_storage(kind, name):  # type: ignore[arg-type]
             setter = _property_setter(kind, name)
             if setter is not None:
                 setter(self, value)  # the user's setter, on the proxy: its writes are recorded
@@ -286,7 +290,7 @@ def _property_setter(kind: type, name: str) -> Callable[[Any, Any], Any] | None:
                 isinstance(descriptor, property)
                 and descriptor.fset is not None
                 and _is_user_function(descriptor.fset)
-                and kind.__setattr__ is object.__setattr__
+                and _has_default_setattr(kind)
             ):
                 return descriptor.fset
             return None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 import operator
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, SupportsIndex
+from typing import Any, ClassVar, SupportsIndex
 
-from ..effects import EffectRecord, Permute, Splice, Sequence, _replace_items
+from ..effects import EffectRecord, Permute, Sequence, Splice, _replace_items
 from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
 from .base import (
     PROXY_TYPES,
@@ -71,15 +71,21 @@ def sequence_diff(target: Any, before: list[Any]) -> EffectRecord | None:
     while start < limit and before[start] is after[start]:
         start += 1
     end_before, end_after = len(before), len(after)
-    while end_before > start and end_after > start and before[end_before - 1] is after[end_after - 1]:
+    while (
+        end_before > start and end_after > start and before[end_before - 1] is after[end_after - 1]
+    ):
         end_before -= 1
         end_after -= 1
     if start == end_before and start == end_after:
         return None
-    return splice(start, snapshot_items(before[start:end_before]), snapshot_items(after[start:end_after]))
+    return splice(
+        start, snapshot_items(before[start:end_before]), snapshot_items(after[start:end_after])
+    )
 
 
-def slice_effect(key: slice, old_items: list[Any], new_items: list[Any] | None) -> EffectRecord | None:
+def slice_effect(
+    key: slice, old_items: list[Any], new_items: list[Any] | None
+) -> EffectRecord | None:
     """Describe assigning ``new_items`` (or deleting, for ``None``) at ``key``, already done."""
     start, stop, step = key.indices(len(old_items))
     if step == 1:
@@ -265,10 +271,14 @@ class ObservedSequence(ObservedProxy):
             return value
         if isinstance(index, slice):
             start, _, step = index.indices(len(target))
-            return type(value)(
-                v if type(v) in SCALAR_TYPES else child_of(node, start + offset * step, v)
-                for offset, v in enumerate(value)
-            ) if type(value) in (list, tuple) else value
+            return (
+                type(value)(
+                    v if type(v) in SCALAR_TYPES else child_of(node, start + offset * step, v)
+                    for offset, v in enumerate(value)
+                )
+                if type(value) in (list, tuple)
+                else value
+            )
         index = operator.index(index)
         if index < 0:
             index += len(target)
@@ -313,7 +323,7 @@ class ObservedList(ObservedSequence):
     """
 
     __slots__ = ()
-    target_type = list
+    target_type: ClassVar[type] = list
     mutators = LIST_MUTATORS
 
     def append(self, item: Any) -> None:
@@ -337,7 +347,9 @@ class ObservedList(ObservedSequence):
                 if path is None:
                     return
                 try:
-                    change = commit(node, path, "append", (snapshot,), splice(index, (), (snapshot,)))
+                    change = commit(
+                        node, path, "append", (snapshot,), splice(index, (), (snapshot,))
+                    )
                 except Exception as error:
                     if not _is_conflict(error):
                         raise
@@ -361,7 +373,8 @@ class ObservedList(ObservedSequence):
         return result
 
     def __add__(self, other: Any) -> Any:
-        other = other._observed() if type(other) in PROXY_TYPES and isinstance(other, list) else other
+        if type(other) in PROXY_TYPES and isinstance(other, list):
+            other = ObservedSequence._observed(other)  # type: ignore[arg-type]
         return operator.add(self._observed(), other)
 
     def __radd__(self, other: Any) -> Any:
@@ -405,7 +418,7 @@ class ObservedByteArray(ObservedSequence):
     """Proxy of a ``bytearray``: its mutators are recorded as splices of integers."""
 
     __slots__ = ()
-    target_type = bytearray
+    target_type: ClassVar[type] = bytearray
     mutators = BYTEARRAY_MUTATORS
 
     def __iter__(self) -> Iterator[Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 from ..effects import EffectRecord, Members
 from ..values import SCALAR_TYPES, snapshot_value
@@ -115,7 +115,8 @@ def _operator(plan: Any) -> Any:
     def perform(target: Any, other: Any) -> Outcome:
         if not isinstance(unwrap(other), set | frozenset):
             return NotImplemented, (), None
-        return planned(target, other)
+        outcome: Outcome = planned(target, other)
+        return outcome
 
     return perform
 
@@ -177,7 +178,7 @@ class ObservedFrozenSet(ObservedProxy):
 
     __slots__ = ()
     node_class = MemberNode
-    target_type = frozenset
+    target_type: ClassVar[type] = frozenset
 
     def __iter__(self) -> Iterator[Any]:
         node = _node(self)
@@ -192,7 +193,7 @@ class ObservedSet(ObservedFrozenSet):
     """Proxy of a ``set``: every mutator and in-place operator is recorded."""
 
     __slots__ = ()
-    target_type = set
+    target_type: ClassVar[type] = set
     mutators = SET_MUTATORS
 
     def add(self, item: Any) -> None:
@@ -217,7 +218,9 @@ class ObservedSet(ObservedFrozenSet):
                 if path is None:
                     return
                 try:
-                    change = commit(node, path, "add", (snapshot,), Members("members", (snapshot,), ()))
+                    change = commit(
+                        node, path, "add", (snapshot,), Members("members", (snapshot,), ())
+                    )
                 except Exception as error:
                     from ..errors import Conflict
 
