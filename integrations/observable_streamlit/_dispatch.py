@@ -154,7 +154,7 @@ class Dispatcher:
 
         return changed
 
-    def rerun_readers(self, full_key: str, *, include_writer: bool = False) -> int:
+    def rerun_readers(self, full_key: str, *, include_writer: bool | None = None) -> int:
         """Rerun the sessions bound to ``full_key``; return how many were newly scheduled.
 
         Runs in the writer's thread on every change, so it stays cheap: sessions that
@@ -172,7 +172,8 @@ class Dispatcher:
             self.prune()
             with self._lock:
                 targets = self._bindings.targets(full_key)
-        include_writer = include_writer or writer_included() or self._writer_drew(full_key)
+        if include_writer is None:  # a change: decide; a forced rerun says itself
+            include_writer = writer_included() or self._writer_drew(full_key)
         return self._request(targets, include_writer=include_writer)
 
     def _request(self, targets: Targets, *, include_writer: bool) -> int:
