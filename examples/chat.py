@@ -11,7 +11,7 @@ import secrets
 import time
 
 import streamlit as st
-from observable_streamlit import journal_panel, server_state, server_state_lock
+from observable_streamlit import journal_panel, locks_of, room, server_state, server_state_lock
 
 DEFAULT_ROOMS = ["general", "random"]
 
@@ -27,8 +27,8 @@ if "room" not in st.session_state:
 
 
 def create_room() -> None:
-    """Add the room typed in the sidebar (names cannot contain ``/``) and enter it."""
-    new = st.session_state.new_room.strip().replace("/", "-")
+    """Add the room typed in the sidebar (any name, ``/`` included) and enter it."""
+    new = st.session_state.new_room.strip()
     if new:
         with server_state_lock["room_names"]:
             if new not in room_names:
@@ -44,9 +44,9 @@ with st.sidebar:
     st.text_input("New room", key="new_room", on_change=create_room, placeholder="Enter to create")
     journal_panel(limit=15)
 
-room = server_state.room(room_name)
-with server_state_lock[f"{room_name}/messages"]:
-    messages = room.setdefault("messages", [])
+chat = room(room_name)  # a namespace no key of server_state can collide with
+with locks_of(chat)["messages"]:
+    messages = chat.setdefault("messages", [])
 
 prompt = st.chat_input(f"Message #{room_name}")
 if prompt:

@@ -7,7 +7,13 @@ the box) for a read-only view that still updates live; any edit through it raise
 from __future__ import annotations
 
 import streamlit as st
-from observable_streamlit import ReadOnlyError, journal_panel, server_state, server_state_lock
+from observable_streamlit import (
+    ReadOnlyError,
+    journal_panel,
+    readonly,
+    server_state,
+    server_state_lock,
+)
 
 COLUMNS = ("todo", "doing", "done")
 
@@ -22,7 +28,7 @@ with server_state_lock["board"]:
 spectator = st.sidebar.checkbox(
     "Spectator (read-only)", value=st.query_params.get("mode") == "spectator"
 )
-state = server_state.readonly() if spectator else server_state
+state = readonly() if spectator else server_state
 board = state.board  # a nested dict of lists of dicts, observed at every depth
 
 with st.sidebar:

@@ -12,18 +12,16 @@ from .change import Change
 from .engine import KeySubscriber, StoreEngine
 from .journal import DEFAULT_RETENTION, Journal
 from .readonly import ReadOnlyError, readonly
+from .store_keys import join_key, room_prefix, split_key
 
 __all__ = ["ReadOnlyStore", "Store"]
 
-_ROOM_SEPARATOR = "/"
-_OWN_ATTRIBUTES = frozenset({"_engine", "_prefix", "_backend"})
+_OWN_ATTRIBUTES = frozenset({"_engine", "_rooms", "_backend"})
 
 
 def _check_key(key: object) -> str:
     if not isinstance(key, str):
         raise TypeError(f"store keys must be str, not {type(key).__name__}: {key!r}")
-    if _ROOM_SEPARATOR in key:
-        raise ValueError(f"store key {key!r} contains {_ROOM_SEPARATOR!r}, which separates rooms")
     return key
 
 
@@ -33,14 +31,15 @@ class Store:
     Every change lands in one journal (``store.journal``); its path starts with the key
     it happened under (or, for assigning and deleting keys, its effect names the key).
     The backend comes from ``backend``, a URL, or the ``OBSERVABLE_STORE_URL``
-    environment variable (default ``memory://``). Names of the store's own methods
-    (``lock``, ``room``…) are reached as keys by item access only.
+    environment variable (default ``memory://``). Every string is a key, ``/`` included;
+    rooms live in a namespace no key can spell (see ``observable.store_keys``). Names of
+    the store's own methods (``lock``, ``room``…) are reached as keys by item access only.
     """
 
-    __slots__ = ("_backend", "_engine", "_prefix")
+    __slots__ = ("_backend", "_engine", "_rooms")
 
     _engine: StoreEngine
-    _prefix: str
+    _rooms: tuple[str, ...]
     _backend: Backend
 
     def __init__(
@@ -52,36 +51,45 @@ class Store:
             backend = backend_from_url(backend)
         engine = StoreEngine(retention)
         object.__setattr__(self, "_engine", engine)
-        object.__setattr__(self, "_prefix", "")
+        object.__setattr__(self, "_rooms", ())
         object.__setattr__(self, "_backend", backend)
         backend.attach(engine)
 
     @classmethod
-    def _view(cls, engine: StoreEngine, prefix: str, backend: Backend) -> Any:
+    def _view(cls, engine: StoreEngine, rooms: tuple[str, ...], backend: Backend) -> Any:
         view = object.__new__(cls)
         object.__setattr__(view, "_engine", engine)
-        object.__setattr__(view, "_prefix", prefix)
+        object.__setattr__(view, "_rooms", rooms)
         object.__setattr__(view, "_backend", backend)
         return view
+
+    def full_key(self, key: str) -> str:
+        """Return the key of ``key`` in the root of the store (as journal paths name it)."""
+        return join_key(self._rooms, _check_key(key))
+
+    @property
+    def room_path(self) -> tuple[str, ...]:
+        """The names of the rooms this view is inside, outermost first (``()`` at the top)."""
+        return self._rooms
 
     # -- mapping -------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
         try:
-            return self._engine.root[self._prefix + _check_key(key)]
+            return self._engine.root[self.full_key(key)]
         except KeyError:
             raise KeyError(key) from None
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._engine.root[self._prefix + _check_key(key)] = value
+        self._engine.root[self.full_key(key)] = value
 
     def __delitem__(self, key: str) -> None:
         try:
-            del self._engine.root[self._prefix + _check_key(key)]
+            del self._engine.root[self.full_key(key)]
         except KeyError:
             raise KeyError(key) from None
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and (self._prefix + key) in self._engine.raw_root
+        return isinstance(key, str) and join_key(self._rooms, key) in self._engine.raw_root
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
@@ -90,17 +98,40 @@ class Store:
         return len(self.keys())
 
     def __repr__(self) -> str:
-        name = f" room={self._prefix[:-1]!r}" if self._prefix else ""
+        name = f" room={'/'.join(self._rooms)!r}" if self._rooms else ""
         return f"<{type(self).__name__}{name} keys={self.keys()!r}>"
+
+    def _parsed(self) -> list[tuple[tuple[str, ...], str]]:
+        """Return the (room path, key) of every root key inside this view's room path."""
+        rooms, depth = self._rooms, len(self._rooms)
+        prefix = room_prefix(rooms)[:-1] if rooms else ""
+        parsed = []
+        for raw in list(self._engine.raw_root):
+            if not raw.startswith(prefix):
+                continue
+            parts = split_key(raw)
+            if parts is not None and parts[0][:depth] == rooms:
+                parsed.append(parts)
+        return parsed
 
     def keys(self) -> list[str]:
         """Return this store's keys (not those of its rooms)."""
-        prefix, size = self._prefix, len(self._prefix)
-        return [
-            key[size:]
-            for key in list(self._engine.raw_root)
-            if key.startswith(prefix) and _ROOM_SEPARATOR not in key[size:]
-        ]
+        depth = len(self._rooms)
+        return [key for rooms, key in self._parsed() if len(rooms) == depth]
+
+    def values(self) -> list[Any]:
+        """Return the observed values of this store's keys."""
+        return [value for _, value in self.items()]
+
+    def items(self) -> list[tuple[str, Any]]:
+        """Return ``(key, observed value)`` pairs of this store's keys."""
+        pairs = []
+        for key in self.keys():
+            try:
+                pairs.append((key, self[key]))
+            except KeyError:  # deleted by another thread meanwhile
+                continue
+        return pairs
 
     def get(self, key: str, default: Any = None) -> Any:
         """Return the value of ``key``, or ``default`` when it is absent."""
@@ -108,8 +139,7 @@ class Store:
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         """Return the value of ``key``, first setting it to ``default`` when absent."""
-        full = self._prefix + _check_key(key)
-        return self._engine.root.setdefault(full, default)
+        return self._engine.root.setdefault(self.full_key(key), default)
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -141,7 +171,7 @@ class Store:
 
     def lock(self, key: str) -> AbstractContextManager[Any]:
         """Return the re-entrant lock of ``key`` (shared by every process on a shared backend)."""
-        full = self._prefix + _check_key(key)
+        full = self.full_key(key)
         shared = self._backend.lock(full)
         return shared if shared is not None else self._engine.lock(full)
 
@@ -150,11 +180,10 @@ class Store:
 
         ``changes`` is empty when the key was :meth:`touch`-ed.
         """
-        full = self._prefix + _check_key(key)
-        size = len(self._prefix)
+        full = self.full_key(key)
 
-        def forward(full_key: str, changes: tuple[Change, ...]) -> None:
-            callback(full_key[size:], changes)
+        def forward(_full_key: str, changes: tuple[Change, ...]) -> None:
+            callback(key, changes)
 
         return self._engine.subscribe(full, forward)
 
@@ -162,14 +191,11 @@ class Store:
         self, callback: Callable[[frozenset[str], tuple[Change, ...]], object]
     ) -> Callable[[], None]:
         """Call ``callback(keys, changes)`` after every notification touching this store's keys."""
-        prefix, size = self._prefix, len(self._prefix)
+        rooms = self._rooms
 
         def forward(full_keys: frozenset[str], changes: tuple[Change, ...]) -> None:
-            keys = frozenset(
-                key[size:]
-                for key in full_keys
-                if key.startswith(prefix) and _ROOM_SEPARATOR not in key[size:]
-            )
+            parsed = [split_key(full) for full in full_keys]
+            keys = frozenset(p[1] for p in parsed if p is not None and p[0] == rooms)
             if keys:
                 callback(keys, changes)
 
@@ -190,33 +216,33 @@ class Store:
 
     def touch(self, key: str) -> None:
         """Notify the subscribers of ``key`` without changing it (after a raw, untracked edit)."""
-        self._engine.touch([self._prefix + _check_key(key)])
+        self._engine.touch([self.full_key(key)])
 
     # -- rooms and views -----------------------------------------------------------
     def room(self, name: str) -> Store:
-        """Return the store namespaced under ``name``; its keys are ``name/key`` in this one."""
-        return type(self)._view(self._engine, self._prefix + _check_key(name) + "/", self._backend)  # type: ignore[no-any-return]
+        """Return the store namespaced under ``name``; its keys never collide with this one's."""
+        rooms = (*self._rooms, _check_key(name))
+        return type(self)._view(self._engine, rooms, self._backend)  # type: ignore[no-any-return]
 
     def rooms(self) -> list[str]:
         """Return the names of the rooms directly inside this store that hold any key."""
-        prefix, size = self._prefix, len(self._prefix)
-        names = dict.fromkeys(
-            key[size:].split(_ROOM_SEPARATOR, 1)[0]
-            for key in list(self._engine.raw_root)
-            if key.startswith(prefix) and _ROOM_SEPARATOR in key[size:]
-        )
+        depth = len(self._rooms)
+        names = dict.fromkeys(rooms[depth] for rooms, _ in self._parsed() if len(rooms) > depth)
         return list(names)
 
     def remove_room(self, name: str) -> None:
         """Delete every key of room ``name`` (and of rooms inside it)."""
-        prefix = self._prefix + _check_key(name) + "/"
+        inside = (*self._rooms, _check_key(name))
+        depth = len(inside)
+        doomed = [join_key(rooms, key) for rooms, key in self._parsed() if rooms[:depth] == inside]
         with self.journal.batch():
-            for key in [k for k in list(self._engine.raw_root) if k.startswith(prefix)]:
-                del self._engine.root[key]
+            for full in doomed:
+                if full in self._engine.raw_root:
+                    del self._engine.root[full]
 
     def readonly(self) -> ReadOnlyStore:
         """Return a read-only view of this store: reading works, every mutation raises."""
-        return ReadOnlyStore._view(self._engine, self._prefix, self._backend)  # type: ignore[no-any-return]
+        return ReadOnlyStore._view(self._engine, self._rooms, self._backend)  # type: ignore[no-any-return]
 
 
 class ReadOnlyStore(Store):

@@ -89,15 +89,15 @@ def test_subscriptions_are_per_key() -> None:
 
 def test_silent_mutates_without_notifying_and_touch_notifies_without_change() -> None:
     store = Store()
-    store.items = []
+    store.log = []
     seen: list[tuple[str, int]] = []
-    store.subscribe("items", lambda key, changes: seen.append((key, len(changes))))
+    store.subscribe("log", lambda key, changes: seen.append((key, len(changes))))
     with store.silent():
-        store.items.append(1)
-    assert store.items == [1] and seen == []
+        store.log.append(1)
+    assert store.log == [1] and seen == []
     assert store.journal.version == 2  # still journaled
-    store.touch("items")
-    assert seen == [("items", 0)]
+    store.touch("log")
+    assert seen == [("log", 0)]
 
 
 def test_origin_is_recorded_on_store_changes() -> None:
@@ -144,8 +144,54 @@ def test_rooms_namespace_keys_and_can_be_listed_and_removed() -> None:
     assert seen == ["messages"]
     store.remove_room("general")
     assert store.rooms() == ["random"] and "messages" not in general
-    with pytest.raises(ValueError, match="separates rooms"):
-        store["a/b"] = 1
+
+
+ODD_KEYS = ["a/b", "room_team/blue", "/", "", "\x1f", "\x1f\x1fx", "\x1f1:a\x1fb", "1:a", "é/ü"]
+
+
+@pytest.mark.parametrize("key", ODD_KEYS)
+def test_every_string_is_a_key_at_every_level(key: str) -> None:
+    store = Store()
+    store[key] = [key]
+    store.room(key)[key] = ["room", key]
+    store.room(key).room(key)[key] = ["nested", key]
+    store.room("x")[key] = ["x", key]
+    assert store[key] == [key] and key in store and store.keys() == [key]
+    assert store.room(key)[key] == ["room", key] and store.room(key).keys() == [key]
+    assert store.room(key).room(key)[key] == ["nested", key]
+    assert sorted(store.rooms()) == sorted({key, "x"})
+    assert store.room(key).rooms() == [key]
+    store.remove_room(key)
+    assert store.keys() == [key] and store.rooms() == ["x"] and store[key] == [key]
+
+
+def test_room_names_and_keys_never_collide() -> None:
+    store = Store()
+    pairs = [((), "a/b"), (("a",), "b"), (("a/b",), ""), (("a", "b"), ""), (("",), "a/b")]
+    for rooms, key in pairs:
+        view = store
+        for name in rooms:
+            view = view.room(name)
+        view[key] = (rooms, key)
+    assert len(store.journal.since(0)) == len(pairs)
+    for rooms, key in pairs:
+        view = store
+        for name in rooms:
+            view = view.room(name)
+        assert view[key] == (rooms, key)
+        assert view.keys() == [key]
+
+
+def test_items_values_and_keys_read_like_a_mapping() -> None:
+    store = Store()
+    store.a = [1]
+    store["b/c"] = 2
+    store.room("r").hidden = 3
+    assert store.keys() == ["a", "b/c"]
+    assert store.values() == [[1], 2]
+    assert store.items() == [("a", [1]), ("b/c", 2)]
+    store.items()[0][1].append(2)  # values come back observed
+    assert store.a == [1, 2] and store.journal.version == 4
 
 
 def test_readonly_store_and_views_refuse_every_mutation() -> None:

@@ -24,8 +24,13 @@ from observable_streamlit import (
     bound_sessions,
     force_rerun_bound_sessions,
     journal_rows,
+    locks_of,
     no_rerun,
+    readonly,
     recent_changes,
+    remove_room,
+    room,
+    rooms,
     server_state,
     server_state_lock,
     shared_store,
@@ -106,31 +111,32 @@ def test_server_state_reads_and_writes_like_a_mapping() -> None:
     assert not hasattr(server_state, key)
     with pytest.raises(TypeError):
         server_state[1]  # type: ignore[index]
-    with pytest.raises(ValueError, match="room"):
-        server_state["a/b"] = 1
+    server_state[f"{key}/a/b"] = 1  # every string is a key
+    assert server_state[f"{key}/a/b"] == 1 and f"{key}/a/b" in server_state
+    del server_state[f"{key}/a/b"]
     assert 1 not in server_state
 
 
 def test_rooms_and_the_read_only_view() -> None:
     """Rooms namespace keys; a read-only view reads the same values and refuses every edit."""
     name = unique("room")
-    room = server_state.room(name)
-    messages = room.setdefault("messages", [])
+    chat = room(name)
+    messages = chat.setdefault("messages", [])
     messages.append("hi")
-    assert name in server_state.rooms()
+    assert name in rooms()
     assert shared_store().room(name)["messages"] == ["hi"]
-    spectator = server_state.readonly().room(name)
+    spectator = room(name, readonly())
     assert spectator["messages"] == ["hi"]
     with pytest.raises(ReadOnlyError):
         spectator["messages"].append("no")
     with pytest.raises(ReadOnlyError):
         spectator["messages"] = []
-    server_state.remove_room(name)
-    assert name not in server_state.rooms()
+    remove_room(name)
+    assert name not in rooms()
 
 
 def test_locks_are_reentrant_per_key_and_reach_room_keys() -> None:
-    """server_state_lock[key] is a re-entrant lock per key; ``room/key`` names a room's key."""
+    """server_state_lock[key] is a re-entrant lock per key; ``locks_of(room)`` has a room's."""
     key = unique("locked")
     server_state[key] = 0
     lock = server_state_lock[key]
@@ -142,7 +148,7 @@ def test_locks_are_reentrant_per_key_and_reach_room_keys() -> None:
         other.start()
         other.join(5)
         assert not held.is_set()
-    assert server_state_lock[f"{key}room/messages"] is shared_store().room(f"{key}room").lock(
+    assert locks_of(room(f"{key}room"))["messages"] is shared_store().room(f"{key}room").lock(
         "messages"
     )
     del server_state[key]
@@ -303,7 +309,7 @@ def test_journal_panel_shows_time_session_key_path_op_and_args(tmp_path: Path) -
 RENDER_APP = """
 import streamlit as st
 import observable
-from observable_streamlit import server_state
+from observable_streamlit import readonly, server_state
 
 VALUES = {
     "nested": {"rows": [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}], "tags": {"t"}, "pair": (1, [2])},
@@ -317,7 +323,7 @@ for name, value in VALUES.items():
 
 plain = {name: observable.snapshot(server_state["{prefix}" + name]) for name in VALUES}
 observed = {name: server_state["{prefix}" + name] for name in VALUES}
-spectator = {name: server_state.readonly()["{prefix}" + name] for name in VALUES}
+spectator = {name: readonly()["{prefix}" + name] for name in VALUES}
 
 mode = "{mode}"
 source = {"plain": plain, "observed": observed, "readonly": spectator}[mode]

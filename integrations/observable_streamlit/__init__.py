@@ -16,8 +16,9 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess by t
 
 from observable import ReadOnlyError
 
+from . import rerun_suppression
 from ._shared import shared_store
-from .locks import ServerStateLock, server_state_lock
+from .locks import ServerStateLock, locks_of, server_state_lock
 from .panel import JournalEntry, journal_panel, journal_rows, recent_changes
 from .reruns import (
     NoRerun,
@@ -27,7 +28,8 @@ from .reruns import (
     no_rerun,
     rerun_writer,
 )
-from .state import MissingKeyError, ServerState, server_state
+from .state import MissingKeyError, ServerState, server_state, store_of
+from .views import readonly, remove_room, room, rooms
 
 __all__ = [
     "JournalEntry",
@@ -41,12 +43,19 @@ __all__ = [
     "force_rerun_bound_sessions",
     "journal_panel",
     "journal_rows",
+    "locks_of",
     "no_rerun",
+    "readonly",
     "recent_changes",
+    "remove_room",
+    "rerun_suppression",
     "rerun_writer",
+    "room",
+    "rooms",
     "server_state",
     "server_state_lock",
     "shared_store",
+    "store_of",
 ]
 
 # -- synced rooms (observable_streamlit.sync) ----------------------------------------------

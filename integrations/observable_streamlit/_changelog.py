@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from observable import Change, Journal, keys_of
+from observable.store_keys import show_key
 
 from ._runtime import current_session_id
 
@@ -71,9 +72,16 @@ def _entry(change: Change, received: float, writer: str | None) -> JournalEntry:
     return JournalEntry(
         received=received,
         session=None if origin is None else str(origin),
-        key=", ".join(str(key) for key in keys_of(change)),
+        key=", ".join(
+            show_key(key) if isinstance(key, str) else str(key) for key in keys_of(change)
+        ),
         path=tuple(change.path[1:]),
         op=change.op,
         args=tuple(change.args),
         seq=change.seq,
     )
+
+
+def _show(key: object) -> str:
+    """Name a root key for people (``room/key`` inside a room)."""
+    return show_key(key) if isinstance(key, str) else str(key)

@@ -13,31 +13,28 @@ from ._flags import is_suppressed, writer_included
 from ._origin import tag_origin
 from ._runtime import (
     RerunScheduler,
+    RunPosition,
     active_session_ids,
     current_fragment_id,
+    current_run,
     current_session_id,
     runtime_available,
 )
 
-__all__ = ["ROOM_SEPARATOR", "Dispatcher", "resolve"]
-
-ROOM_SEPARATOR = "/"
-"""Separates room names from keys in a full key (``room/key``), as in ``observable.Store``."""
+__all__ = ["Dispatcher"]
 
 PRUNE_INTERVAL = 0.5
 """Seconds between prunes triggered by changes (a new session and ``prune()`` prune at once)."""
 
 
-def resolve(store: Store, full_key: str) -> tuple[Store, str]:
-    """Return the store view and key that ``room/.../key`` names inside ``store``."""
-    *rooms, key = full_key.split(ROOM_SEPARATOR)
-    for room in rooms:
-        store = store.room(room)
-    return store, key
-
-
 class Dispatcher:
-    """Reruns the sessions bound to a key, at any depth of its value, when it changes."""
+    """Reruns the sessions bound to a key, at any depth of its value, when it changes.
+
+    Keys are the store's root keys (``Store.full_key``), so a room's keys are distinct.
+    The writer itself reruns once, after its run, when its script body read the key
+    before changing it (what it drew above may be stale); a run started that way never
+    reruns its writer again, so no loop can form.
+    """
 
     def __init__(self, store: Store, scheduler: RerunScheduler) -> None:
         """Watch ``store`` (and its rooms) and rerun through ``scheduler``."""
@@ -47,23 +44,63 @@ class Dispatcher:
         self._lock = threading.RLock()
         self._subscriptions: dict[str, Callable[[], None]] = {}
         self._pruned_at = 0.0
+        # Per session: its current run, and the keys its script body read in that run.
+        self._reads: dict[str, tuple[object, set[str]]] = {}
+        self._writer_reruns_due: set[str] = set()  # sessions rerun for their own change
+        self._writer_rerun_runs: dict[str, object] = {}  # ...and the run that rerun started
         self._unwatch = store.journal.subscribe(self._on_journal)
 
     # -- reads ---------------------------------------------------------------------
-    def bind(self, full_key: str) -> None:
-        """Bind the calling session (and fragment) to ``full_key``; no-op off a script thread."""
-        session_id = current_session_id()
-        if session_id is None:
+    def bind(self, store: Store, key: str) -> None:
+        """Bind the calling session (and fragment) to ``key`` of ``store`` (a view of ours).
+
+        A no-op off a script thread.
+        """
+        position = current_run()
+        if position is None:
             return
+        session_id = position.session_id
+        full_key = store.full_key(key)
         tag_origin(session_id)
         fragment_id = current_fragment_id()
         with self._lock:
             new_session = self._bindings.bind(full_key, session_id, fragment_id)
             if full_key not in self._subscriptions:
-                store, key = resolve(self._store, full_key)
                 self._subscriptions[full_key] = store.subscribe(key, self._subscriber(full_key))
+            self._note_read(position, full_key)
         if new_session:
             self.prune()
+
+    def _note_read(self, position: RunPosition, full_key: str) -> None:
+        """Remember that this run's body read ``full_key`` (under the lock)."""
+        session_id = position.session_id
+        seen = self._reads.get(session_id)
+        if seen is None or seen[0] is not position.run:
+            seen = (position.run, set())
+            self._reads[session_id] = seen
+            if session_id in self._writer_reruns_due:
+                self._writer_reruns_due.discard(session_id)
+                self._writer_rerun_runs[session_id] = position.run
+        if position.in_body:
+            seen[1].add(full_key)
+
+    def _writer_drew(self, full_key: str) -> bool:
+        """Return True when the writing run read ``full_key`` in its body before changing it.
+
+        Then the writer reruns once; the run that rerun starts is never rerun this way.
+        """
+        position = current_run()
+        if position is None:
+            return False
+        session_id = position.session_id
+        with self._lock:
+            seen = self._reads.get(session_id)
+            if seen is None or seen[0] is not position.run or full_key not in seen[1]:
+                return False
+            if self._writer_rerun_runs.get(session_id) is position.run:
+                return False
+            self._writer_reruns_due.add(session_id)
+            return True
 
     def watch(self) -> None:
         """Bind the calling fragment to every change (used by the journal panel)."""
@@ -98,6 +135,10 @@ class Dispatcher:
         if not gone:
             return
         with self._lock:
+            for session_id in gone:
+                self._reads.pop(session_id, None)
+                self._writer_rerun_runs.pop(session_id, None)
+                self._writer_reruns_due.discard(session_id)
             for full_key in self._bindings.prune(gone):
                 unsubscribe = self._subscriptions.pop(full_key, None)
                 if unsubscribe is not None:
@@ -113,7 +154,7 @@ class Dispatcher:
 
         return changed
 
-    def rerun_readers(self, full_key: str, *, include_writer: bool = False) -> int:
+    def rerun_readers(self, full_key: str, *, include_writer: bool | None = None) -> int:
         """Rerun the sessions bound to ``full_key``; return how many were newly scheduled.
 
         Runs in the writer's thread on every change, so it stays cheap: sessions that
@@ -131,7 +172,9 @@ class Dispatcher:
             self.prune()
             with self._lock:
                 targets = self._bindings.targets(full_key)
-        return self._request(targets, include_writer=include_writer or writer_included())
+        if include_writer is None:  # a change: decide; a forced rerun says itself
+            include_writer = writer_included() or self._writer_drew(full_key)
+        return self._request(targets, include_writer=include_writer)
 
     def _request(self, targets: Targets, *, include_writer: bool) -> int:
         """Hand targets to the scheduler, held until the writer's run is over."""

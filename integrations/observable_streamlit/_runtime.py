@@ -118,11 +118,13 @@ from streamlit.runtime import Runtime
 __all__ = [
     "TESTED_RANGE",
     "RerunScheduler",
+    "RunPosition",
     "StreamlitVersionWarning",
     "UnsupportedStreamlitVersion",
     "active_session_ids",
     "check_streamlit_version",
     "current_fragment_id",
+    "current_run",
     "current_session_id",
     "install_json_unwrapper",
     "runtime_available",
@@ -791,3 +793,31 @@ __all__ += [
     "session_state_internals",
     "widget_owns_key",
 ]
+
+# --- The current run: which run of a session a read or a write belongs to -----------
+# (Used by the drop-in to rerun a writer that drew a key before changing it.)
+#
+# ``ScriptRunContext.cursors`` is replaced by a new dict in ``ScriptRunContext.reset()``,
+# which Streamlit calls at the start of every run (full or fragment), so the dict's
+# identity names the run. ``ScriptRunContext.has_script_started`` (public) is False while
+# widget callbacks run, before the script body: nothing is drawn yet then.
+
+
+@dataclass(frozen=True)
+class RunPosition:
+    """Where the calling thread is: its session, its run, and whether the body has started."""
+
+    session_id: str
+    run: object
+    in_body: bool
+
+
+def current_run() -> RunPosition | None:
+    """Return the calling script thread's session and run, or None outside a script thread."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    run = getattr(ctx, "cursors", None)
+    if run is None:  # pragma: no cover - a release without it: treat each call as its own run
+        raise _unsupported(["ScriptRunContext.cursors"])
+    return RunPosition(ctx.session_id, run, bool(getattr(ctx, "has_script_started", True)))

@@ -8,6 +8,7 @@ from types import TracebackType
 
 from ._flags import include_writer, is_suppressed, pop_suppression, push_suppression
 from ._shared import shared
+from .state import ServerState, server_state, store_of
 
 __all__ = [
     "NoRerun",
@@ -52,18 +53,21 @@ no_rerun = NoRerun()
 """Suppress reruns for changes made inside ``with no_rerun:``."""
 
 
-def force_rerun_bound_sessions(key: str, *, include_self: bool = False) -> int:
-    """Rerun the sessions bound to ``key`` (``room/key`` inside a room) without a change.
+def force_rerun_bound_sessions(
+    key: str, *, include_self: bool = True, state: ServerState = server_state
+) -> int:
+    """Rerun the sessions bound to ``key`` of ``state`` (a room, say) without a change.
 
-    The calling session is left out unless ``include_self`` (then it reruns after its
-    current run). Returns how many sessions were newly scheduled. Raises
-    :class:`RerunSuppressedError` inside ``no_rerun``.
+    As upstream, the calling session reruns too if it is bound (after its current run);
+    pass ``include_self=False`` to leave it out. Returns how many sessions were newly
+    scheduled. Raises :class:`RerunSuppressedError` inside ``no_rerun``.
     """
     if is_suppressed():
         raise RerunSuppressedError(
             "force_rerun_bound_sessions() cannot be used in the no_rerun context."
         )
-    return shared().dispatcher.rerun_readers(key, include_writer=include_self)
+    full_key = store_of(state).full_key(key)
+    return shared().dispatcher.rerun_readers(full_key, include_writer=include_self)
 
 
 @contextmanager
@@ -77,8 +81,8 @@ def rerun_writer() -> Iterator[None]:
         yield
 
 
-def bound_sessions(key: str) -> frozenset[str]:
-    """Return the ids of the connected sessions bound to ``key`` (``room/key`` in a room)."""
+def bound_sessions(key: str, state: ServerState = server_state) -> frozenset[str]:
+    """Return the ids of the connected sessions bound to ``key`` of ``state``."""
     dispatcher = shared().dispatcher
     dispatcher.prune()
-    return dispatcher.bound_sessions(key)
+    return dispatcher.bound_sessions(store_of(state).full_key(key))

@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 from observable import Store, unwrap
 
-from .._dispatch import ROOM_SEPARATOR
 from .._shared import shared
 
 __all__ = [
@@ -62,7 +61,7 @@ def room_mapping(name: str, key: str) -> Any:
 
 def bind(name: str, key: str) -> None:
     """Rerun the calling session whenever ``key`` of room ``name`` changes."""
-    shared().dispatcher.bind(ROOM_SEPARATOR.join((NAMESPACE, _encoded(name), key)))
+    shared().dispatcher.bind(room_store(name), key)
 
 
 def plain(value: Any) -> Any:
