@@ -147,8 +147,8 @@ def no_proxy_inside(value: Any) -> None:
     assert not found, f"the raw value holds proxies at {found}"
 
 
-def _steps(program: Program, root: Any) -> Iterator[tuple[Any, type[BaseException] | None]]:
-    """Run ``program`` step by step; yield each step's (result, error type)."""
+def _steps(program: Program, root: Any) -> Iterator[tuple[Any, BaseException | None]]:
+    """Run ``program`` step by step; yield each step's (result, error)."""
     iterator = iter(program(root))
     while True:
         try:
@@ -156,7 +156,7 @@ def _steps(program: Program, root: Any) -> Iterator[tuple[Any, type[BaseExceptio
         except StopIteration:
             return
         except Exception as error:
-            yield None, type(error)
+            yield None, error
             return
         yield result, None
 
@@ -203,7 +203,9 @@ def differential(
             )
             break
         (plain_result, plain_error), (observed_result, observed_error) = plain_step, observed_step
-        assert observed_error == plain_error, f"step {step}: raised {observed_error}, plain {plain_error}"
+        assert type(observed_error) is type(plain_error), (
+            f"step {step}: raised {observed_error!r}, plain Python {plain_error!r}"
+        )
         assert exact(observed_result) == exact(plain_result), f"step {step}: different result"
         assert exact(proxy) == exact(plain), (
             f"step {step}: observed value {observable.unwrap(proxy)!r} differs from plain {plain!r}"
