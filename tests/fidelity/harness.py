@@ -237,3 +237,32 @@ def differential(
         patched = jsonpatch.apply_patch(document, observable.to_json_patch(changes))
         assert patched == observable.to_json_document(plain), f"jsonpatch gives {patched!r}"
     return proxy, changes
+
+
+def isolated(check: Callable[[], None]) -> None:
+    """Run ``check`` in a forked child, so that a crash (a segfault in a C extension handed
+    a proxy) fails this test instead of killing the whole run; re-raise its failure here."""
+    import os
+    import signal
+    import traceback
+
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.close(reader)
+        code = 0
+        try:
+            check()
+        except BaseException:
+            os.write(writer, traceback.format_exc().encode()[-4000:])
+            code = 1
+        os.close(writer)
+        os._exit(code)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        report = pipe.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        raise AssertionError(f"the process crashed with {name}")
+    assert os.WEXITSTATUS(status) == 0, report
