@@ -1,0 +1,268 @@
+"""The differential harness of the fidelity battery: plain Python is the oracle.
+
+A *program* is a generator function ``program(root)``; each ``yield`` ends one step
+(the yielded value, if any, is that step's result and is compared too). The same program
+runs on a plain deep copy of the initial value and on an observed deep copy. After every
+step the two values must be indistinguishable (:func:`exact`), the journal must have
+moved exactly when the value changed, and the raw tree must hold no proxy. At the end the
+journal must replay onto a copy of the initial value, undo back to it, and (for JSON
+programs) agree with the ``jsonpatch`` library.
+"""
+
+from __future__ import annotations
+
+import collections
+import copy
+import pathlib
+import re
+import sys
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
+
+import jsonpatch
+
+import observable
+from observable import Journal
+
+__all__ = [
+    "Program",
+    "differential",
+    "exact",
+    "no_proxy_inside",
+    "proxies_inside",
+    "run_plain",
+]
+
+Program = Callable[[Any], Generator[Any, None, None] | Iterator[Any]]
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+
+
+_TESTS = str(pathlib.Path(__file__).resolve().parents[1])
+
+
+def _is_user_class(kind: type) -> bool:
+    """Tell whether ``kind`` was defined by the test suite (a user's class, not a library's)."""
+    module = sys.modules.get(kind.__module__)
+    where = getattr(module, "__file__", None) or ""
+    return str(pathlib.Path(where).resolve()).startswith(_TESTS) if where else False
+
+
+def exact(value: Any) -> Any:
+    """Return a fingerprint of ``value`` that is equal only for indistinguishable values.
+
+    Types count at every level; scalars compare by ``repr`` (so ``-0.0`` is not ``0.0``,
+    ``Decimal("1.00")`` is not ``Decimal("1.0")``, and a datetime's zone and fold count);
+    dict key order counts; set members compare as a set of fingerprints. Objects of the
+    test suite's own classes compare by their attributes; anything else by type and
+    ``repr`` (memory addresses removed). Proxies are unwrapped at every level.
+    """
+    return _exact(value, set())
+
+
+def _attributes(value: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for kind in type(value).__mro__:
+        for name in vars(kind).get("__slots__", ()) if "__slots__" in vars(kind) else ():
+            if isinstance(name, str) and name not in ("__dict__", "__weakref__"):
+                try:
+                    found[name] = object.__getattribute__(value, name)
+                except AttributeError:
+                    pass
+    try:
+        found.update(object.__getattribute__(value, "__dict__"))
+    except AttributeError:
+        pass
+    return {k: v for k, v in found.items() if not k.startswith("__pydantic")}
+
+
+def _exact(value: Any, active: set[int]) -> Any:
+    value = observable.unwrap(value) if observable.is_observed(value) else value
+    kind = type(value)
+    if kind in _SCALARS or not _is_container(value) and not _is_user_class(kind):
+        return (kind.__qualname__, _ADDRESS.sub("", repr(value)))
+    if id(value) in active:
+        return (kind.__qualname__, "<cycle>")
+    active.add(id(value))
+    try:
+        if isinstance(value, dict):
+            inner: Any = [(_exact(k, active), _exact(v, active)) for k, v in value.items()]
+            if isinstance(value, collections.defaultdict):
+                inner.append(("default_factory", repr(value.default_factory)))
+        elif isinstance(value, list | tuple | collections.deque):
+            inner = [_exact(item, active) for item in value]
+            if isinstance(value, collections.deque):
+                inner.append(("maxlen", value.maxlen))
+        elif isinstance(value, set | frozenset):
+            inner = sorted(repr(_exact(item, active)) for item in value)
+        elif isinstance(value, bytearray):
+            inner = bytes(value)
+        else:
+            inner = []
+        if _is_user_class(kind):
+            inner = (
+                inner,
+                sorted((name, _exact(item, active)) for name, item in _attributes(value).items()),
+            )
+        return (kind.__module__, kind.__qualname__, inner)
+    finally:
+        active.discard(id(value))
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, dict | list | tuple | set | frozenset | bytearray | collections.deque)
+
+
+def proxies_inside(value: Any) -> list[str]:
+    """Return the places (as text) where the raw tree under ``value`` holds a proxy."""
+    found: list[str] = []
+    _walk(observable.unwrap(value), "", found, set())
+    return found
+
+
+def _walk(value: Any, where: str, found: list[str], seen: set[int]) -> None:
+    if observable.is_observed(value):
+        found.append(where or "<root>")
+        return
+    if type(value) in _SCALARS or id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, dict):
+        for key, item in list(value.items()):
+            if observable.is_observed(key):
+                found.append(f"{where}<key {key!r}>")
+            _walk(item, f"{where}[{key!r}]", found, seen)
+    elif isinstance(value, list | tuple | collections.deque | set | frozenset):
+        for index, item in enumerate(list(value)):
+            _walk(item, f"{where}[{index}]", found, seen)
+    elif _is_user_class(type(value)):
+        for name, item in _attributes(value).items():
+            _walk(item, f"{where}.{name}", found, seen)
+
+
+def no_proxy_inside(value: Any) -> None:
+    """Assert that the raw tree under ``value`` holds no proxy of any journal."""
+    found = proxies_inside(value)
+    assert not found, f"the raw value holds proxies at {found}"
+
+
+def _steps(program: Program, root: Any) -> Iterator[tuple[Any, BaseException | None]]:
+    """Run ``program`` step by step; yield each step's (result, error)."""
+    iterator = iter(program(root))
+    while True:
+        try:
+            result = next(iterator)
+        except StopIteration:
+            return
+        except Exception as error:
+            yield None, error
+            return
+        yield result, None
+
+
+def run_plain(initial: Any, program: Program) -> Any:
+    """Run ``program`` on a plain deep copy of ``initial`` and return the value."""
+    plain = copy.deepcopy(initial)
+    for _ in _steps(program, plain):
+        pass
+    return plain
+
+
+def differential(
+    initial: Any,
+    program: Program,
+    *,
+    json: bool = False,
+    json_document: bool = False,
+    copyable: bool = True,
+    strict_noop: bool = True,
+) -> tuple[Any, tuple[observable.Change, ...]]:
+    """Run ``program`` on plain and observed copies of ``initial`` and check every promise.
+
+    ``json``: the program keeps the value JSON, so ``jsonpatch`` must agree with our
+    patch applied to the initial value. ``json_document``: compare through
+    :func:`observable.to_json_document` instead (non-JSON values). ``copyable=False``: the
+    final value holds members that cannot be deep-copied, so undo runs through the proxy.
+    ``strict_noop=False``: an entry for a write that changed nothing visible is tolerated
+    (the issue lets the core choose, for some containers, and document its choice).
+    Return the observed proxy and its journal's changes.
+    """
+    plain = copy.deepcopy(initial)
+    journal = Journal(maxlen=None)
+    proxy = observable.observe(copy.deepcopy(initial), journal)
+    plain_steps = _steps(program, plain)
+    observed_steps = _steps(program, proxy)
+    step = 0
+    while True:
+        before = exact(plain)
+        version = journal.version
+        plain_step = next(plain_steps, None)
+        observed_step = next(observed_steps, None)
+        step += 1
+        if plain_step is None or observed_step is None:
+            assert plain_step is None and observed_step is None, (
+                f"step {step}: one run ended early (plain {plain_step}, observed {observed_step})"
+            )
+            break
+        (plain_result, plain_error), (observed_result, observed_error) = plain_step, observed_step
+        assert type(observed_error) is type(plain_error), (
+            f"step {step}: raised {observed_error!r}, plain Python {plain_error!r}"
+        )
+        assert exact(observed_result) == exact(plain_result), f"step {step}: different result"
+        assert exact(proxy) == exact(plain), (
+            f"step {step}: observed value {observable.unwrap(proxy)!r} differs from plain {plain!r}"
+        )
+        no_proxy_inside(proxy)
+        changed = exact(plain) != before
+        recorded = journal.since(version)
+        assert changed == bool(recorded) or (not strict_noop and not changed), (
+            f"step {step}: value {'changed' if changed else 'did not change'} "
+            f"but the journal recorded {[change.op for change in recorded]}"
+        )
+    changes = journal.since(0)
+    replayed = observable.apply(copy.deepcopy(initial), changes)
+    assert exact(replayed) == exact(plain), f"replay gives {replayed!r}, plain {plain!r}"
+    if copyable:
+        restored = observable.apply(observable.snapshot(proxy), observable.invert(changes))
+        assert exact(restored) == exact(initial), f"undo gives {restored!r}, not {initial!r}"
+    else:
+        observable.apply(proxy, observable.invert(changes))
+        assert exact(proxy) == exact(initial), f"undo gives {proxy!r}, not {initial!r}"
+    if json:
+        patched = jsonpatch.apply_patch(copy.deepcopy(initial), observable.to_json_patch(changes))
+        assert exact(patched) == exact(plain), f"jsonpatch gives {patched!r}, plain {plain!r}"
+    if json_document:
+        document = observable.to_json_document(initial)
+        patched = jsonpatch.apply_patch(document, observable.to_json_patch(changes))
+        assert patched == observable.to_json_document(plain), f"jsonpatch gives {patched!r}"
+    return proxy, changes
+
+
+def isolated(check: Callable[[], None]) -> None:
+    """Run ``check`` in a forked child, so that a crash (a segfault in a C extension handed
+    a proxy) fails this test instead of killing the whole run; re-raise its failure here."""
+    import os
+    import signal
+    import traceback
+
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        os.close(reader)
+        code = 0
+        try:
+            check()
+        except BaseException:
+            os.write(writer, traceback.format_exc().encode()[-4000:])
+            code = 1
+        os.close(writer)
+        os._exit(code)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        report = pipe.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        name = signal.Signals(os.WTERMSIG(status)).name
+        raise AssertionError(f"the process crashed with {name}")
+    assert os.WEXITSTATUS(status) == 0, report
