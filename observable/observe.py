@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, TypeVar
 
 from .change import Path
@@ -10,6 +9,7 @@ from .journal import Journal
 from .proxies.base import PROXY_TYPES, make_proxy, node_of, unwrap
 from .proxies.nodes import resolve_path
 from .registry import proxy_class_for
+from .values import plain_copy
 
 __all__ = ["is_observed", "journal_of", "observe", "path_of", "snapshot", "unwrap"]
 
@@ -53,4 +53,4 @@ def path_of(proxy: Any) -> Path | None:
 
 def snapshot(value: Any) -> Any:
     """Return a plain deep copy of ``value``, with no proxies anywhere inside."""
-    return copy.deepcopy(unwrap(value))
+    return plain_copy(unwrap(value), {})

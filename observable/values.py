@@ -58,35 +58,104 @@ def snapshot_value(value: Any) -> Any:
     """
     if type(value) in SCALAR_TYPES:
         return value
-    try:
-        return _deepcopy(value)
-    except Exception:
-        return _copy_what_copies(value, {})
+    return plain_copy(value, {})
 
 
-def _copy_what_copies(value: Any, memo: dict[int, Any]) -> Any:
+def plain_copy(value: Any, memo: dict[int, Any]) -> Any:
+    """Deep-copy ``value`` the way it is stored, running none of its containers' own code.
+
+    Subclasses of dict, list, set and deque are rebuilt through the base type, so a
+    ``__setitem__`` or ``append`` override does not run twice; other objects go through
+    :func:`copy.deepcopy`, and parts that cannot be copied are kept by reference.
+    """
     kind = type(value)
     if kind in SCALAR_TYPES:
         return value
-    if id(value) in memo:
-        return memo[id(value)]
-    if kind is list:
-        items: list[Any] = []
-        memo[id(value)] = items
-        items.extend(_copy_what_copies(item, memo) for item in value)
-        return items
-    if kind is dict:
-        mapping: dict[Any, Any] = {}
-        memo[id(value)] = mapping
-        for key, item in value.items():
-            mapping[key] = _copy_what_copies(item, memo)
-        return mapping
+    found = memo.get(id(value))
+    if found is not None:
+        return found
     if kind is tuple:
-        return tuple(_copy_what_copies(item, memo) for item in value)
-    try:
-        return _deepcopy(value, memo)
-    except Exception:
-        return value
+        return tuple([plain_copy(item, memo) for item in value])
+    builder = _BUILDERS.get(kind) or _subclass_builder(kind)
+    if builder is None:
+        try:
+            return _deepcopy(value, memo)
+        except Exception:
+            return value
+    copied = builder(value, memo)
+    return copied
+
+
+def _fill_list(value: Any, memo: dict[int, Any]) -> Any:
+    copied = type(value).__new__(type(value))
+    memo[id(value)] = copied
+    list.extend(copied, [plain_copy(item, memo) for item in list.__iter__(value)])
+    return _with_attributes(value, copied, memo)
+
+
+def _fill_dict(value: Any, memo: dict[int, Any]) -> Any:
+    kind = type(value)
+    if issubclass(kind, collections.defaultdict):
+        copied = kind.__new__(kind)
+        collections.defaultdict.__init__(copied, value.default_factory)
+    else:
+        copied = kind.__new__(kind)
+        if issubclass(kind, collections.OrderedDict):
+            collections.OrderedDict.__init__(copied)
+    memo[id(value)] = copied
+    setter = (
+        collections.OrderedDict.__setitem__
+        if isinstance(value, collections.OrderedDict)
+        else dict.__setitem__
+    )
+    for key, item in list(dict.items(value)):
+        setter(copied, plain_copy(key, memo), plain_copy(item, memo))
+    return _with_attributes(value, copied, memo)
+
+
+def _fill_set(value: Any, memo: dict[int, Any]) -> Any:
+    copied = type(value).__new__(type(value))
+    memo[id(value)] = copied
+    set.update(copied, [plain_copy(item, memo) for item in set.__iter__(value)])
+    return _with_attributes(value, copied, memo)
+
+
+def _fill_deque(value: Any, memo: dict[int, Any]) -> Any:
+    kind = type(value)
+    copied = kind.__new__(kind)
+    collections.deque.__init__(copied, (), value.maxlen)
+    memo[id(value)] = copied
+    collections.deque.extend(copied, [plain_copy(item, memo) for item in value])
+    return _with_attributes(value, copied, memo)
+
+
+def _with_attributes(value: Any, copied: Any, memo: dict[int, Any]) -> Any:
+    own = getattr(value, "__dict__", None)
+    if own:
+        copied.__dict__.update({name: plain_copy(item, memo) for name, item in own.items()})
+    return copied
+
+
+_BUILDERS: dict[type, Any] = {
+    list: _fill_list,
+    dict: _fill_dict,
+    set: _fill_set,
+    collections.deque: _fill_deque,
+    collections.OrderedDict: _fill_dict,
+    collections.defaultdict: _fill_dict,
+    collections.Counter: _fill_dict,
+}
+
+
+def _subclass_builder(kind: type) -> Any:
+    if kind.__module__ == "builtins" or kind.__dict__.get("__deepcopy__"):
+        return None
+    for base, builder in ((dict, _fill_dict), (list, _fill_list), (set, _fill_set)):
+        if issubclass(kind, base):
+            return builder
+    if issubclass(kind, collections.deque):
+        return _fill_deque
+    return None
 
 
 def indistinguishable(old: Any, new: Any) -> bool:
@@ -186,10 +255,17 @@ def _is_data_descriptor(kind: type) -> bool:
 
 def instance_attributes(value: Any) -> dict[str, Any]:
     """Return the attributes an object holds itself: its ``__dict__`` and filled slots."""
-    attributes = dict(getattr(value, "__dict__", {}))
+    own = getattr(value, "__dict__", None)
+    attributes = {name: item for name, item in (own or {}).items() if not _is_dunder(name)}
     for klass in type(value).__mro__:
         slots = klass.__dict__.get("__slots__", ())
         for name in (slots,) if isinstance(slots, str) else slots:
-            if name not in ("__dict__", "__weakref__") and hasattr(value, name):
+            if not _is_dunder(name) and hasattr(value, name):
                 attributes[name] = getattr(value, name)
     return attributes
+
+
+def _is_dunder(name: str) -> bool:
+    # Dunder names in an instance's storage are a library's bookkeeping (pydantic's
+    # ``__pydantic_fields_set__``), not the object's data.
+    return name.startswith("__") and name.endswith("__")

@@ -10,7 +10,9 @@ one records what the generic path records.
 from __future__ import annotations
 
 import copy
+import functools
 import operator
+import threading
 import types
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar, NamedTuple
@@ -61,6 +63,8 @@ class Mutator(NamedTuple):
     """The pure function that performs the operation; ``None`` for hand-inlined hot rows."""
     returns_child: bool = False
     """Whether the result is a value taken out of the container (observed on the way out)."""
+    returns_pair: bool = False
+    """Whether the result is a ``(key, value)`` pair whose value is observed on the way out."""
     doc: str = ""
     """The generated method's one-line docstring."""
 
@@ -175,6 +179,10 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
             and value.__self__ is node.target
             and runs_on_proxy(type(node.target), name)
         ):
+            if type(self).mutators and hasattr(type(self), "capture"):
+                # A method of a dict, list or set subclass: run on the value itself, so
+                # that ``super()`` and ``type(self)`` work, and record the difference.
+                return functools.partial(_call_recorded, self, name)
             return types.MethodType(value.__func__, self)
         return value
 
@@ -218,33 +226,50 @@ def unwrap_deep(value: Any) -> Any:
         return value
     if kind in PROXY_TYPES:
         return _node(value).target
-    return _unwrap_inside(value, set())
+    found: list[tuple[tuple[Any, ...], Node]] = []
+    result = _unwrap_inside(value, set(), (), found)
+    if found:
+        # Remembered until the value is placed: then these children's nodes move inside it.
+        _embedded.pending = (result, found)
+    return result
 
 
-def _unwrap_inside(value: Any, seen: set[int]) -> Any:
+class _Embedded(threading.local):
+    pending: tuple[Any, list[tuple[tuple[Any, ...], Node]]] | None = None
+
+
+_embedded = _Embedded()
+
+
+def _unwrap_inside(
+    value: Any, seen: set[int], route: tuple[Any, ...], found: list[tuple[tuple[Any, ...], Node]]
+) -> Any:
     kind = type(value)
     if kind in SCALAR_TYPES:
         return value
     if kind in PROXY_TYPES:
-        return _node(value).target
+        node = _node(value)
+        if route:
+            found.append((route, node))
+        return node.target
     if id(value) in seen:
         return value
     seen.add(id(value))
     if isinstance(value, list):
         for index, item in enumerate(value):
             if type(item) not in SCALAR_TYPES:
-                inner = _unwrap_inside(item, seen)
+                inner = _unwrap_inside(item, seen, (*route, index), found)
                 if inner is not item:
                     list.__setitem__(value, index, inner)
     elif isinstance(value, dict):
         for key, item in list(dict.items(value)):
             if type(item) not in SCALAR_TYPES:
-                inner = _unwrap_inside(item, seen)
+                inner = _unwrap_inside(item, seen, (*route, key), found)
                 if inner is not item:
                     dict.__setitem__(value, key, inner)
     elif isinstance(value, tuple | frozenset | set):
         items = list(value)
-        inner_items = [_unwrap_inside(item, seen) for item in items]
+        inner_items = [_unwrap_inside(item, seen, (), []) for item in items]
         if any(a is not b for a, b in zip(items, inner_items, strict=True)):
             if isinstance(value, set):
                 set.clear(value)
@@ -256,7 +281,7 @@ def _unwrap_inside(value: Any, seen: set[int]) -> Any:
     else:
         for name, item in instance_attributes(value).items():
             if type(item) not in SCALAR_TYPES:
-                inner = _unwrap_inside(item, seen)
+                inner = _unwrap_inside(item, seen, (*route, name), found)
                 if inner is not item and read_storage(value, name) is item:
                     Attr("attr", name, item, inner).apply_to(value)
     return value
@@ -310,8 +335,14 @@ def child_of(parent: Node, key: Any, value: Any) -> Any:
 
 
 def place(node: Node, effect: EffectRecord) -> None:
-    """Move the nodes of objects that ``effect`` put into ``node``'s container to there."""
+    """Move the nodes of objects that ``effect`` put into ``node``'s container to there.
+
+    That covers proxies passed in directly and proxies that were inside plain values.
+    """
     nodes = node.journal.nodes
+    pending = _embedded.pending
+    if pending is not None:
+        _embedded.pending = None
     if not nodes:
         return
     for key, value in effect.placed(node.target):
@@ -321,6 +352,32 @@ def place(node: Node, effect: EffectRecord) -> None:
         if child is not None and child.parent is not None and child is not node:
             child.parent = node
             child.key = key
+        if pending is not None and pending[0] is value:
+            for route, embedded in pending[1]:
+                _place_embedded(node, key, value, route, embedded)
+
+
+def _place_embedded(node: Node, key: Any, value: Any, route: tuple[Any, ...], child: Node) -> None:
+    if child.parent is None or child.journal is not node.journal:
+        return
+    parent, current_key = node, key
+    for step in route[:-1]:
+        proxy = child_of(parent, current_key, value)
+        if type(proxy) not in PROXY_TYPES:
+            return
+        parent = _node(proxy)
+        value = _step_into(value, step)
+        current_key = step
+    proxy = child_of(parent, current_key, value)
+    if type(proxy) in PROXY_TYPES:
+        child.parent = _node(proxy)
+        child.key = route[-1]
+
+
+def _step_into(value: Any, step: Any) -> Any:
+    if isinstance(value, dict | list):
+        return value[step]
+    return read_storage(value, step)
 
 
 def commit(node: Node, path: Any, op: str, args: tuple[Any, ...], effect: EffectRecord) -> Any:
@@ -396,6 +453,12 @@ def table_method(name: str, row: Mutator) -> Callable[..., Any]:
             result = mutate(self, op, perform, args, kwargs)
             return child_of(_node(self), None, result)
 
+    elif row.returns_pair:
+
+        def method(self: ObservedProxy, *args: Any, **kwargs: Any) -> Any:
+            key, value = mutate(self, op, perform, args, kwargs)
+            return key, child_of(_node(self), None, value)
+
     elif name in IN_PLACE_OPERATORS:
 
         def method(self: ObservedProxy, *args: Any, **kwargs: Any) -> Any:
@@ -449,6 +512,10 @@ def diff_method(name: str) -> Callable[..., Any]:
     method.__qualname__ = name
     method.__doc__ = f"Run the value's own ``{name}`` and record what it changed."
     return method
+
+
+def _call_recorded(proxy: ObservedProxy, name: str, *args: Any, **kwargs: Any) -> Any:
+    return diff_method(name)(proxy, *args, **kwargs)
 
 
 def _kind_of(target: Any) -> Any:

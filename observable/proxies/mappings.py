@@ -206,7 +206,9 @@ DICT_MUTATORS: MethodTable = {
     "__setitem__": Mutator(None),
     "__delitem__": Mutator(perform_delitem),
     "pop": Mutator(perform_pop, returns_child=True, doc="Remove ``key`` and return its value."),
-    "popitem": Mutator(perform_popitem, doc="Remove and return the last inserted pair."),
+    "popitem": Mutator(
+        perform_popitem, returns_pair=True, doc="Remove and return the last inserted pair."
+    ),
     "clear": Mutator(perform_clear, doc="Remove every key."),
     "update": Mutator(perform_update, doc="Update from a mapping or pairs, as one change."),
     "__ior__": Mutator(perform_ior),
@@ -370,7 +372,9 @@ def perform_ordered_popitem(target: Any, last: bool = True) -> Outcome:
 ORDERED_DICT_MUTATORS: MethodTable = {
     **DICT_MUTATORS,
     "move_to_end": Mutator(perform_move_to_end, doc="Move ``key`` to an end."),
-    "popitem": Mutator(perform_ordered_popitem, doc="Remove and return the pair at one end."),
+    "popitem": Mutator(
+        perform_ordered_popitem, returns_pair=True, doc="Remove and return the pair at one end."
+    ),
 }
 """The mutators of ``OrderedDict``."""
 
