@@ -293,6 +293,9 @@ class Members(NamedTuple):
         """Apply to a set (bypassing subclass overrides)."""
         if not isinstance(container, set):
             raise PatchError(f"cannot change the members of a {type(container).__name__}")
+        absent = [value for value in self.removed if value not in container]
+        if absent:
+            raise PatchError(f"members {absent!r} are absent")
         set.difference_update(container, self.removed)
         set.update(container, [snapshot_value(value) for value in self.added])
 

@@ -57,7 +57,26 @@ class ReadOnlyView(wrapt.ObjectProxy[Any]):
             # A method of the user's class: run it on the view, so its edits raise. A
             # method of the proxy class itself (``keys``…) needs the proxy: call it as is.
             return types.MethodType(value.__func__, self)
-        return readonly(value) if not callable(value) else value
+        if callable(value) and not isinstance(value, type):
+            return _returning_views(value)
+        return readonly(value)
+
+    @property
+    def __dict__(self) -> Any:  # type: ignore[override]
+        return readonly(vars(self.__wrapped__))
+
+    def __reversed__(self) -> Iterator[Any]:
+        for value in reversed(self.__wrapped__):
+            yield readonly(value)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _run_as_view(self, "__call__", args, kwargs)
+
+    def __enter__(self) -> Any:
+        return _run_as_view(self, "__enter__", (), {})
+
+    def __exit__(self, *args: Any) -> Any:
+        return _run_as_view(self, "__exit__", args, {})
 
     def __getitem__(self, key: Any) -> Any:
         wrapped = self.__wrapped__
@@ -107,6 +126,34 @@ class ReadOnlyView(wrapt.ObjectProxy[Any]):
         return self.__wrapped__.__reduce_ex__(protocol)
 
 
+def _returning_views(method: Any) -> Any:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return readonly(method(*args, **kwargs))
+
+    return call
+
+
+def _run_as_view(view: ReadOnlyView, name: str, args: Any, kwargs: Any) -> Any:
+    from .proxies.base import unwrap
+
+    target = unwrap(view.__wrapped__)
+    function = getattr(type(target), name, None)
+    if function is None:
+        raise TypeError(f"{type(target).__name__!r} object does not support {name}")
+    if isinstance(function, types.FunctionType):
+        return readonly(function(view, *args, **kwargs))
+    return readonly(getattr(view.__wrapped__, name)(*args, **kwargs))
+
+
+def _binary_view(name: str) -> Any:
+    def method(self: ReadOnlyView, other: Any) -> Any:
+        return readonly(getattr(self.__wrapped__, name)(other))
+
+    method.__name__ = name
+    return method
+
+
 def _refuse_in_place(name: str) -> Any:
     def method(self: ReadOnlyView, other: Any) -> Any:
         raise _refuse(f"in-place {name}")
@@ -120,6 +167,12 @@ def _install_refusals() -> None:
 
     for name in IN_PLACE_OPERATORS:
         setattr(ReadOnlyView, name, _refuse_in_place(name))
+    for name in ("__add__", "__radd__", "__mul__", "__rmul__", "__or__", "__ror__", "__copy__"):
+        setattr(ReadOnlyView, name, _binary_view(name) if name != "__copy__" else _copy_view)
+
+
+def _copy_view(self: ReadOnlyView) -> Any:
+    return readonly(copy.copy(self.__wrapped__))
 
 
 _install_refusals()

@@ -87,14 +87,15 @@ def plain_copy(value: Any, memo: dict[int, Any]) -> Any:
 
 
 def _fill_list(value: Any, memo: dict[int, Any]) -> Any:
-    copied = type(value).__new__(type(value))
+    kind: Any = type(value)
+    copied = kind.__new__(kind)
     memo[id(value)] = copied
     list.extend(copied, [plain_copy(item, memo) for item in list.__iter__(value)])
     return _with_attributes(value, copied, memo)
 
 
 def _fill_dict(value: Any, memo: dict[int, Any]) -> Any:
-    kind = type(value)
+    kind: Any = type(value)
     if issubclass(kind, collections.defaultdict):
         copied = kind.__new__(kind)
         collections.defaultdict.__init__(copied, value.default_factory)
@@ -114,7 +115,8 @@ def _fill_dict(value: Any, memo: dict[int, Any]) -> Any:
 
 
 def _fill_set(value: Any, memo: dict[int, Any]) -> Any:
-    copied = type(value).__new__(type(value))
+    kind: Any = type(value)
+    copied = kind.__new__(kind)
     memo[id(value)] = copied
     set.update(copied, [plain_copy(item, memo) for item in set.__iter__(value)])
     return _with_attributes(value, copied, memo)

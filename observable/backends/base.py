@@ -8,6 +8,8 @@ from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..errors import ObservableError
+
 if TYPE_CHECKING:
     from ..engine import StoreEngine
 
@@ -25,7 +27,7 @@ STORE_URL_VARIABLE = "OBSERVABLE_STORE_URL"
 """The environment variable a store reads its backend URL from."""
 
 
-class BackendUnavailable(RuntimeError):
+class BackendUnavailable(ObservableError, RuntimeError):
     """The backend cannot be reached; the change that needed it was rolled back."""
 
 
@@ -37,7 +39,7 @@ class StateReloaded(BackendUnavailable):
     """
 
 
-class LockLost(RuntimeError):
+class LockLost(ObservableError, RuntimeError):
     """The lease of a shared ``store.lock(key)`` expired or was taken over.
 
     A change made while the lease was lost is refused (and rolled back); leaving the
@@ -45,7 +47,7 @@ class LockLost(RuntimeError):
     """
 
 
-class BatchConflict(RuntimeError):
+class BatchConflict(ObservableError, RuntimeError):
     """Another process changed the same keys while a ``store.batch()`` was open.
 
     The whole batch was rolled back and the other process's changes applied. Hold

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ObservableError
 from .base import BackendUnavailable
 
 __all__ = ["CodecError", "KeyQuarantined", "StateLost"]
 
 
-class CodecError(TypeError):
+class CodecError(ObservableError, TypeError):
     """A value cannot be encoded, or stored data cannot be decoded, by the backend codec.
 
     When the data came from a backend, ``key`` names the store key it belongs to (None
