@@ -123,7 +123,7 @@ def _fill_set(value: Any, memo: dict[int, Any]) -> Any:
 
 
 def _fill_deque(value: Any, memo: dict[int, Any]) -> Any:
-    kind = type(value)
+    kind: Any = type(value)
     copied = kind.__new__(kind)
     collections.deque.__init__(copied, (), value.maxlen)
     memo[id(value)] = copied
