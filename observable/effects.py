@@ -38,6 +38,7 @@ __all__ = [
     "member_name",
     "read_storage",
     "to_json_document",
+    "write_storage",
 ]
 
 JsonOperation: TypeAlias = dict[str, Any]
@@ -71,7 +72,8 @@ def read_storage(target: Any, name: str) -> Any:
     return MISSING
 
 
-def _write_storage(target: Any, name: str, value: Any) -> None:
+def write_storage(target: Any, name: str, value: Any) -> None:
+    """Store ``value`` (MISSING: delete) in the instance's ``__dict__`` or slot; run no setter."""
     slot = _slot(type(target), name)
     if slot is not None:
         if value is MISSING:
@@ -260,7 +262,7 @@ class Attr(NamedTuple):
         if self.new is MISSING and read_storage(container, self.name) is MISSING:
             raise PatchError(f"attribute {self.name!r} is absent")
         new = self.new if self.new is MISSING else snapshot_value(self.new)
-        _write_storage(container, self.name, new)
+        write_storage(container, self.name, new)
 
     def inverted(self) -> Attr:
         """Return the attribute change that undoes this one."""

@@ -20,11 +20,20 @@ from typing import Any, ClassVar, NamedTuple
 import wrapt
 
 from ..change import MISSING
-from ..effects import Attr, EffectRecord, combine, read_storage
+from ..effects import (
+    Attr,
+    EffectRecord,
+    Item,
+    Reorder,
+    Sequence,
+    combine,
+    read_storage,
+    write_storage,
+)
 from ..errors import Conflict
 from ..journal import Journal
 from ..values import SCALAR_TYPES, instance_attributes, snapshot_value
-from .nodes import MappingNode, Node, new_node, resolve_path
+from .nodes import InstanceDictNode, MappingNode, Node, new_node, resolve_path
 
 __all__ = [
     "PROXY_TYPES",
@@ -149,6 +158,20 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
             own = getattr(kind, name, None)
             if own is not None and own is not getattr(base, name, None):
                 namespace[name] = diff_method(name)
+        for klass in kind.__mro__:
+            if klass in base.__mro__:
+                break
+            for name, member in vars(klass).items():
+                # The subclass's own version of a reader the proxy defines (``copy``,
+                # ``get``, ``__getitem__``) is what users call: run it, recording any change.
+                overrides_reader = name == "__getitem__" or not name.startswith("__")
+                if (
+                    overrides_reader
+                    and name not in namespace
+                    and isinstance(member, types.FunctionType)
+                    and hasattr(cls, name)
+                ):
+                    namespace[name] = diff_method(name)
         return type(f"Observed{kind.__name__}", (cls,), namespace)
 
     def __wrapped_setattr_fixups__(self) -> None:
@@ -283,7 +306,7 @@ def _unwrap_inside(
             if type(item) not in SCALAR_TYPES:
                 inner = _unwrap_inside(item, seen, (*route, name), found)
                 if inner is not item and read_storage(value, name) is item:
-                    Attr("attr", name, item, inner).apply_to(value)
+                    write_storage(value, name, inner)
     return value
 
 
@@ -386,13 +409,24 @@ def commit(node: Node, path: Any, op: str, args: tuple[Any, ...], effect: Effect
     Returns the change, or raises after rolling the change back when the journal refuses
     it (:class:`~observable.errors.Conflict` included: the caller catches up and retries).
     """
+    recorded = effect if type(node) is not InstanceDictNode else as_attributes(effect)
     try:
-        change = node.journal.record(path, op, args, effect)
+        change = node.journal.record(path, op, args, recorded)
     except BaseException:
         roll_back(node.target, effect)
         raise
     place(node, effect)
     return change
+
+
+def as_attributes(effect: EffectRecord) -> EffectRecord:
+    """Return an effect on an object's ``__dict__`` as the attribute changes it made."""
+    if isinstance(effect, Item):
+        return Attr("attr", effect.key, effect.old, effect.new)
+    if isinstance(effect, Sequence):
+        steps = [as_attributes(step) for step in effect.steps if not isinstance(step, Reorder)]
+        return combine(steps) or Sequence("sequence", ())
+    return effect
 
 
 def mutate(
@@ -504,9 +538,14 @@ def diff_method(name: str) -> Callable[..., Any]:
 
     def method(self: ObservedProxy, *args: Any, **kwargs: Any) -> Any:
         result = mutate(self, op, perform, args, kwargs)
-        if name in IN_PLACE_OPERATORS and result is _node(self).target:
+        node = _node(self)
+        if result is node.target:
             return self
-        return child_of(_node(self), None, result)
+        if name in type(self).mutators:
+            return child_of(node, None, result)  # taken out of the container: tracked if moved
+        found = node.journal.nodes.get(id(result))
+        proxy = None if found is None else found()
+        return result if proxy is None else proxy
 
     method.__name__ = name
     method.__qualname__ = name

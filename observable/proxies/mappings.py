@@ -22,7 +22,7 @@ from .base import (
     unwrap,
     unwrap_deep,
 )
-from .nodes import MappingNode, resolve_path
+from .nodes import MappingNode, Node, resolve_path
 
 __all__ = [
     "DICT_MUTATORS",
@@ -219,6 +219,24 @@ DICT_MUTATORS: MethodTable = {
 """The mutators of ``dict`` (``__setitem__`` is hand-inlined: hot)."""
 
 
+class ObservedValuesView(ValuesView[Any]):
+    """The values of an observed dict, observed; reversible as ``dict.values()`` is."""
+
+    def __reversed__(self) -> Iterator[Any]:
+        mapping: Any = self._mapping  # type: ignore[attr-defined]
+        for key in reversed(mapping):
+            yield mapping[key]
+
+
+class ObservedItemsView(ItemsView[Any, Any]):
+    """The (key, observed value) pairs of an observed dict; reversible as ``dict.items()`` is."""
+
+    def __reversed__(self) -> Iterator[tuple[Any, Any]]:
+        mapping: Any = self._mapping  # type: ignore[attr-defined]
+        for key in reversed(mapping):
+            yield key, mapping[key]
+
+
 class ObservedDict(ObservedProxy):
     """Proxy of a ``dict``: every mutator is recorded as item effects.
 
@@ -227,7 +245,7 @@ class ObservedDict(ObservedProxy):
     """
 
     __slots__ = ()
-    node_class = MappingNode
+    node_class: ClassVar[type[Node]] = MappingNode
     target_type: ClassVar[type] = dict
     mutators = DICT_MUTATORS
 
@@ -248,11 +266,11 @@ class ObservedDict(ObservedProxy):
 
     def values(self) -> ValuesView[Any]:
         """Return a view of the (observed) values."""
-        return ValuesView(self)
+        return ObservedValuesView(self)
 
     def items(self) -> ItemsView[Any, Any]:
         """Return a view of the (key, observed value) pairs."""
-        return ItemsView(self)
+        return ObservedItemsView(self)
 
     def keys(self) -> KeysView[Any]:
         """Return the keys view of the wrapped dict."""

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from .base import ObservedProxy
 
 __all__ = [
+    "INSTANCE_DICT",
     "AttributeNode",
+    "InstanceDictNode",
     "MappingNode",
     "MemberNode",
     "Node",
@@ -117,9 +119,25 @@ class AttributeNode(Node):
 
     def locate(self, key: Any, child: Any) -> Any:
         """Return ``key`` while the attribute still holds ``child``, else ``MISSING``."""
+        if key is INSTANCE_DICT:
+            return key if getattr(self.target, "__dict__", None) is child else MISSING
         if read_storage(self.target, key) is child:
             return key
         return MISSING
+
+
+INSTANCE_DICT: Any = Member("__dict__")
+"""The key of an object's ``__dict__`` under its object: it adds no element to paths."""
+
+
+class InstanceDictNode(Node):
+    """Node of an object's ``__dict__``: its items are the object's attributes."""
+
+    __slots__ = ()
+
+    def locate(self, key: Any, child: Any) -> Any:
+        """Return the attribute name that now holds ``child``, or ``MISSING``."""
+        return MappingNode.locate(self, key, child)  # type: ignore[arg-type]
 
 
 class MemberNode(Node):
@@ -151,7 +169,8 @@ def resolve_path(node: Node) -> Path | None:
         if key is MISSING:
             return None
         node.key = key
-        keys.append(key)
+        if key is not INSTANCE_DICT:
+            keys.append(key)
         if len(keys) > _CYCLE_CHECK_DEPTH and _cycles(node):
             return None
         node = parent

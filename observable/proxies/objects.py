@@ -29,6 +29,7 @@ from .base import (
     Outcome,
     child_of,
     commit,
+    make_proxy,
     mutate,
     node_of,
     runs_on_proxy,
@@ -36,7 +37,8 @@ from .base import (
     storage_of,
     unwrap_deep,
 )
-from .nodes import AttributeNode, resolve_path
+from .mappings import ObservedDict
+from .nodes import INSTANCE_DICT, AttributeNode, InstanceDictNode, Node, resolve_path
 
 __all__ = ["OBJECT_MUTATORS", "ObservedObject"]
 
@@ -176,6 +178,8 @@ class ObservedObject(ObservedProxy):
             return _proxy_attribute(self, name)
         node = _node(self)
         target = node.target
+        if name == "__dict__":
+            return _instance_dict(node)
         value = getattr(target, name)
         kind = type(value)
         if kind in SCALAR_TYPES:
@@ -235,6 +239,25 @@ class ObservedObject(ObservedProxy):
             wrapt.ObjectProxy.__delattr__(self, name)
             return
         mutate(self, "delattr", perform_delattr, (name,), {})
+
+
+class ObservedInstanceDict(ObservedDict):
+    """An observed object's ``__dict__``: writes to it are recorded as attribute changes."""
+
+    __slots__ = ()
+    node_class = InstanceDictNode
+
+
+def _instance_dict(node: Node) -> Any:
+    own = getattr(node.target, "__dict__", None)
+    if own is None:
+        raise AttributeError(f"{type(node.target).__name__!r} object has no attribute '__dict__'")
+    found = node.journal.nodes.get(id(own))
+    proxy = None if found is None else found()
+    if proxy is None:
+        proxy = make_proxy(ObservedInstanceDict, own, node.journal, node, INSTANCE_DICT)
+    node.recent = proxy
+    return proxy
 
 
 def _is_user_function(function: Any) -> bool:

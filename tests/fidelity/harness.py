@@ -12,7 +12,6 @@ programs) agree with the ``jsonpatch`` library.
 from __future__ import annotations
 
 import collections
-import copy
 import pathlib
 import re
 import sys
@@ -163,7 +162,7 @@ def _steps(program: Program, root: Any) -> Iterator[tuple[Any, BaseException | N
 
 def run_plain(initial: Any, program: Program) -> Any:
     """Run ``program`` on a plain deep copy of ``initial`` and return the value."""
-    plain = copy.deepcopy(initial)
+    plain = observable.snapshot(initial)
     for _ in _steps(program, plain):
         pass
     return plain
@@ -177,6 +176,7 @@ def differential(
     json_document: bool = False,
     copyable: bool = True,
     strict_noop: bool = True,
+    aliases: bool = False,
 ) -> tuple[Any, tuple[observable.Change, ...]]:
     """Run ``program`` on plain and observed copies of ``initial`` and check every promise.
 
@@ -186,11 +186,15 @@ def differential(
     final value holds members that cannot be deep-copied, so undo runs through the proxy.
     ``strict_noop=False``: an entry for a write that changed nothing visible is tolerated
     (the issue lets the core choose, for some containers, and document its choice).
+    ``aliases=True``: the program puts one object at two places; replay and undo are not
+    compared, because a journal replays an alias as two equal copies (a documented limit).
+    Initial values are copied with :func:`observable.snapshot`, which runs no container
+    subclass's own code (``copy.deepcopy`` would run an overridden ``append``).
     Return the observed proxy and its journal's changes.
     """
-    plain = copy.deepcopy(initial)
+    plain = observable.snapshot(initial)
     journal = Journal(maxlen=None)
-    proxy = observable.observe(copy.deepcopy(initial), journal)
+    proxy = observable.observe(observable.snapshot(initial), journal)
     plain_steps = _steps(program, plain)
     observed_steps = _steps(program, proxy)
     step = 0
@@ -221,18 +225,21 @@ def differential(
             f"but the journal recorded {[change.op for change in recorded]}"
         )
     changes = journal.since(0)
-    replayed = observable.apply(copy.deepcopy(initial), changes)
-    assert exact(replayed) == exact(plain), f"replay gives {replayed!r}, plain {plain!r}"
+    if not aliases:
+        replayed = observable.apply(observable.snapshot(initial), changes)
+        assert exact(replayed) == exact(plain), f"replay gives {replayed!r}, plain {plain!r}"
     if copyable:
         restored = observable.apply(observable.snapshot(proxy), observable.invert(changes))
         assert exact(restored) == exact(initial), f"undo gives {restored!r}, not {initial!r}"
     else:
         observable.apply(proxy, observable.invert(changes))
         assert exact(proxy) == exact(initial), f"undo gives {proxy!r}, not {initial!r}"
-    if json:
-        patched = jsonpatch.apply_patch(copy.deepcopy(initial), observable.to_json_patch(changes))
+    if json and not aliases:
+        patched = jsonpatch.apply_patch(
+            observable.snapshot(initial), observable.to_json_patch(changes)
+        )
         assert exact(patched) == exact(plain), f"jsonpatch gives {patched!r}, plain {plain!r}"
-    if json_document:
+    if json_document and not aliases:
         document = observable.to_json_document(initial)
         patched = jsonpatch.apply_patch(document, observable.to_json_patch(changes))
         assert patched == observable.to_json_document(plain), f"jsonpatch gives {patched!r}"

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+import observable
 from tests.fidelity.harness import differential
 
 ROWS = [{"done": False, "n": 0}, {"done": False, "n": 1}, {"done": False, "n": 2}]
@@ -144,12 +145,17 @@ def test_set_member_objects_reached_through_iteration() -> None:
             self.name = name
             self.count = 0
 
-    def program(root: Any) -> Any:
-        for tag in root["tags"]:
-            tag.count += 1
-            yield
-
-    differential({"tags": {Tag("a")}}, program)
+    # The edit is journaled (its path goes through the set member), but a set member has
+    # no address another copy can follow: replay says so with a clear PatchError.
+    journal = observable.Journal()
+    root = observable.observe({"tags": {Tag("a")}}, journal)
+    for tag in root["tags"]:
+        tag.count += 1
+    (change,) = journal.since(0)
+    assert change.path[0] == "tags" and isinstance(change.path[1], observable.Member)
+    assert next(iter(observable.unwrap(root)["tags"])).count == 1
+    with pytest.raises(observable.PatchError, match="set member"):
+        observable.apply({"tags": {Tag("a")}}, [change])
 
 
 @pytest.mark.parametrize(
