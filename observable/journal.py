@@ -8,7 +8,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from .change import Change, Effect, Path
 from .errors import Conflict, JournalTruncated
@@ -16,7 +16,7 @@ from .origin import get_origin
 
 __all__ = [
     "DEFAULT_RETENTION",
-    "CommitHook",
+    "CommitGate",
     "Conflict",
     "Journal",
     "JournalTruncated",
@@ -34,13 +34,27 @@ Subscriber = Callable[[tuple[Change, ...]], object]
 _new_change = tuple.__new__
 
 
-CommitHook = Callable[[Change], object]
-"""Called with each local change before it is appended; raising refuses the change."""
+class CommitGate(Protocol):
+    """The one interface through which a backend sees this journal's local changes.
+
+    Both methods run in the writer's thread. :meth:`commit` runs with the journal lock
+    held, before the change is appended; :meth:`catch_up` runs without it (a backend
+    takes the lock itself to apply what it fetched, inside :meth:`Journal.deferring`).
+    """
+
+    def commit(self, change: Change) -> None:
+        """Accept ``change``, or raise: :class:`Conflict` when the journal is behind the shared
+        log (the writer rolls back, catches up and runs the operation again), any other error
+        to refuse it (the writer rolls back and the error reaches the caller)."""
+
+    def catch_up(self) -> None:
+        """Bring the value up to date with the shared log after a :class:`Conflict`."""
 
 
 class _BatchState(threading.local):
     depth = 0
     pending: list[Change] | None = None
+    deferred: list[tuple[Change, ...]] | None = None
 
 
 class Journal:
@@ -57,8 +71,7 @@ class Journal:
         "_entries",
         "_subscribers",
         "_version",
-        "catch_up_hook",
-        "commit_hook",
+        "gate",
         "lock",
         "nodes",
         "subscribed",
@@ -77,10 +90,8 @@ class Journal:
         self._batch = _BatchState()
         self.nodes: dict[int, Any] = {}
         """Internal: the live proxy nodes of this journal's values, by object identity."""
-        self.commit_hook: CommitHook | None = None
-        """Set by a backend: sees (and may refuse) every local change before it is appended."""
-        self.catch_up_hook: Callable[[], object] | None = None
-        """Set by a backend: brings the value up to date after a :class:`Conflict`."""
+        self.gate: CommitGate | None = None
+        """Internal: the backend's :class:`CommitGate`; set with :meth:`attach_gate`."""
 
     @property
     def maxlen(self) -> int | None:
@@ -175,8 +186,8 @@ class Journal:
         """
         seq = self._version + 1
         change: Change = _new_change(Change, (seq, path, op, args, effect, get_origin()))
-        if self.commit_hook is not None:
-            self.commit_hook(change)
+        if self.gate is not None:
+            self.gate.commit(change)
         self._entries.append(change)
         self._version = seq
         return change
@@ -217,13 +228,35 @@ class Journal:
         if pending:
             pending[:] = [change for change in pending if change.seq <= version]
 
+    def attach_gate(self, gate: CommitGate | None) -> None:
+        """Route every local change through ``gate`` (``None`` detaches); internal, for backends."""
+        with self.lock:
+            self.gate = gate
+
     def catch_up(self) -> None:
-        """Bring the value up to date with the shared log (after a :class:`Conflict`)."""
-        if self.catch_up_hook is None:
-            raise RuntimeError(
-                "the journal's commit hook raised Conflict but no catch-up hook is set"
-            )
-        self.catch_up_hook()
+        """Bring the value up to date after a :class:`Conflict`; call without holding the lock."""
+        if self.gate is None:
+            raise RuntimeError("a change raised Conflict but the journal has no commit gate")
+        self.gate.catch_up()
+
+    @contextlib.contextmanager
+    def deferring(self) -> Iterator[None]:
+        """Hold back this thread's notifications until the block ends (internal).
+
+        A backend applying remote changes under the lock wraps lock and work in this
+        block, so that subscribers still run only after the lock is released.
+        """
+        state = self._batch
+        if state.deferred is not None:
+            yield
+            return
+        state.deferred = []
+        try:
+            yield
+        finally:
+            deferred, state.deferred = state.deferred, None
+            for changes in deferred:
+                self._notify(changes)
 
     def deliver(self, change: Change) -> None:
         """Hand a recorded change to the subscribers, or to the open batch."""
@@ -237,6 +270,10 @@ class Journal:
             self._notify((change,))
 
     def _notify(self, changes: tuple[Change, ...]) -> None:
+        deferred = self._batch.deferred
+        if deferred is not None:
+            deferred.append(changes)
+            return
         for callback in self._subscribers:
             try:
                 callback(changes)

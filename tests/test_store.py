@@ -237,10 +237,14 @@ def test_commit_hook_refusal_rolls_back_every_kind_of_change() -> None:
     journal = Journal()
     root = observe({"items": [1, 2], "names": {"a"}, "info": {"k": 1}}, journal)
 
-    def refuse(change: Change) -> None:
-        raise BackendUnavailable("backend down")
+    class Refusing:
+        def commit(self, change: Change) -> None:
+            raise BackendUnavailable("backend down")
 
-    journal.commit_hook = refuse
+        def catch_up(self) -> None:
+            raise AssertionError("never asked to catch up")
+
+    journal.attach_gate(Refusing())
     operations = [
         lambda: root["items"].append(3),
         lambda: root["items"].pop(0),
@@ -263,20 +267,25 @@ def test_conflict_catches_up_and_runs_the_operation_again() -> None:
     remote = [Change(1, (), "append", ("remote",), ("splice", 0, (), ("remote",)), "elsewhere")]
     committed: list[Change] = []
 
-    def commit(change: Change) -> None:
-        if remote:
-            raise Conflict("behind")
-        committed.append(change)
+    held_during_catch_up: list[bool] = []
 
-    def catch_up() -> None:
-        for change in remote:
-            apply(items.__wrapped__, [change])
-            journal.append_existing(change)
-        remote.clear()
+    class Gate:
+        def commit(self, change: Change) -> None:
+            if remote:
+                raise Conflict("behind")
+            committed.append(change)
 
-    journal.commit_hook = commit
-    journal.catch_up_hook = catch_up
+        def catch_up(self) -> None:
+            held_during_catch_up.append(journal.lock._is_owned())  # type: ignore[attr-defined]
+            with journal.lock:
+                for change in remote:
+                    apply(items.__wrapped__, [change])
+                    journal.append_existing(change)
+                remote.clear()
+
+    journal.attach_gate(Gate())
     items.append("local")
+    assert held_during_catch_up == [False]
     assert items == ["remote", "local"]
     assert [change.seq for change in journal.since(0)] == [1, 2]
     assert committed[0].effect == ("splice", 1, (), ("local",))

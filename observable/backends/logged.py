@@ -187,8 +187,7 @@ class LogBackend(Backend):
         journal = engine.journal
         with journal.lock:
             self._open()
-            journal.commit_hook = self._commit_hook
-            journal.catch_up_hook = self._catch_up_hook
+            journal.attach_gate(self)
         self._unsubscribe = journal.subscribe(self._after_changes)
         self._started()
 
@@ -206,12 +205,7 @@ class LogBackend(Backend):
             self._unsubscribe()
         self._shutdown_threads()
         with journal.lock:
-            journal.commit_hook = self._refuse_closed
-            journal.catch_up_hook = None
             self._shutdown()
-
-    def _refuse_closed(self, change: Change) -> None:
-        raise BackendUnavailable(f"the {type(self).__name__} of this store was closed")
 
     # -- subclass interface ------------------------------------------------------------
     def _open(self) -> None:
@@ -264,7 +258,10 @@ class LogBackend(Backend):
         return []
 
     # -- local changes -----------------------------------------------------------------
-    def _commit_hook(self, change: Change) -> None:
+    def commit(self, change: Change) -> None:
+        """Store a local change before the journal appends it (the journal's commit gate)."""
+        if self._closed:
+            raise BackendUnavailable(f"the {type(self).__name__} of this store was closed")
         self._quarantine.refuse_local(change)
         for key in change.path:
             if type(key) is Member:
@@ -286,11 +283,13 @@ class LogBackend(Backend):
             raise Conflict("the shared log moved on; catching up") from None
         self._committed((change,), length)
 
-    def _catch_up_hook(self) -> None:
-        self._back_off()
-        refused, self._refused = self._refused, None
-        self._kept.clear()
-        progress = self._catch_up()
+    def catch_up(self) -> None:
+        """Fetch and apply what the shared log holds beyond this replica (after a Conflict)."""
+        self._back_off()  # outside the journal lock: other writers go on meanwhile
+        assert self._engine is not None
+        journal = self._engine.journal
+        with journal.deferring(), journal.lock:
+            progress, refused = self._catch_up_locked()
         if progress is Progress.RELOADED and not (
             # The operation runs again on its proxy: fine if that proxy is the root, or
             # sits under a key whose value the reload kept (same objects, still attached).
@@ -304,6 +303,11 @@ class LogBackend(Backend):
             raise BackendUnavailable(
                 "the backend refused the write as out of date, but has nothing newer"
             )
+
+    def _catch_up_locked(self) -> tuple[Progress, Change | None]:
+        refused, self._refused = self._refused, None
+        self._kept.clear()
+        return self._catch_up(), refused
 
     def _back_off(self) -> None:
         """Wait a jittered, bounded while after repeated conflicts, so writers take turns."""
