@@ -160,3 +160,13 @@ def test_rows_and_summaries_keep_the_full_path_and_arguments() -> None:
     assert row["session"] == "ada" and row["path"] == f"{key}.rooms[0].messages"
     assert row["args"] == repr("y" * 100)
     del server_state[key]
+
+
+def test_top_level_assignments_and_deletions_read_naturally() -> None:
+    key = unique("top")
+    server_state[key] = [1, 2]
+    assert summary(recent_changes(1)[0]) == f"{key} = [1, 2]"
+    server_state.setdefault(unique("other"), {})
+    assert summary(recent_changes(1)[0]).endswith(" = {}")
+    del server_state[key]
+    assert summary(recent_changes(1)[0]) == f"del {key}"

@@ -27,7 +27,7 @@ RATE_WINDOW = 10.0
 """Seconds over which the panel's changes-per-second count is taken."""
 
 _HISTORY = 500  # entries read to filter from and to count the rate (the change log's size)
-_LABEL_WIDTH = 48  # characters of "path op" in a collapsed line; the entry shows all
+_LABEL_WIDTH = 56  # characters of "path op" in a collapsed line; the entry shows all
 _EVERYONE = "everyone"
 _ALL_KEYS = "all keys"
 _SESSION_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -164,7 +164,7 @@ def _filters(entries: Sequence[JournalEntry], viewer: str | None, name: str) -> 
 def _entry(entry: JournalEntry, viewer: str | None) -> None:
     """Draw one change: a short line that expands to every detail."""
     line = f"{_clock(entry.received, millis=False)} {who(entry.session, viewer)} · {summary(entry)}"
-    with st.expander(_escape(_shorten(line, _LABEL_WIDTH + 20))):
+    with st.expander(_escape(_shorten(line, _LABEL_WIDTH))):
         st.markdown(f"`#{entry.seq}` at {_clock(entry.received)}")
         st.markdown(f"**by** {_escape(who(entry.session, viewer))}")
         if entry.session is not None and entry.session != who(entry.session, viewer):
@@ -193,12 +193,28 @@ def full_path(entry: JournalEntry) -> str:
 
 def summary(entry: JournalEntry) -> str:
     """Return the change in one line: ``messages[0].text = 'hi'`` or ``messages.append(…)``."""
-    if entry.op in ("setitem", "setattr") and len(entry.args) == 2:
-        target, value = entry.args
-        return f"{full_path(entry)}{_step(target)} = {_repr(value)}"
-    if entry.op in ("delitem", "delattr") and len(entry.args) == 1:
-        return f"del {full_path(entry)}{_step(entry.args[0])}"
-    return f"{full_path(entry)}.{entry.op}({', '.join(_repr(arg) for arg in entry.args)})"
+    args = entry.args
+    if _at_root(entry):  # the key itself was assigned, set by default or deleted
+        rest = args[1:]
+        if entry.op in ("setitem", "setdefault") and len(rest) == 1:
+            return f"{entry.key} = {_repr(rest[0])}"
+        if entry.op == "delitem":
+            return f"del {entry.key}"
+        return f"{entry.op} {entry.key}" + (f" ({', '.join(map(_repr, rest))})" if rest else "")
+    if entry.op in ("setitem", "setattr") and len(args) == 2:
+        return f"{full_path(entry)}{_step(args[0])} = {_repr(args[1])}"
+    if entry.op in ("delitem", "delattr") and len(args) == 1:
+        return f"del {full_path(entry)}{_step(args[0])}"
+    return f"{full_path(entry)}.{entry.op}({', '.join(_repr(arg) for arg in args)})"
+
+
+def _at_root(entry: JournalEntry) -> bool:
+    """Return True for a change to the store's top level (its first argument is the key).
+
+    A :class:`JournalEntry` keeps the path below the key only, so a top-level change and a
+    change of the key's own value look alike but for that argument.
+    """
+    return not entry.path and bool(entry.args) and entry.args[0] == entry.key
 
 
 def _step(part: Any) -> str:
