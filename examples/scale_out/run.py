@@ -81,7 +81,9 @@ def main() -> int:
             redis_port = free_port()
             command = [redis_server, "--port", str(redis_port), "--bind", HOST, "--dir", data]
             command += ["--save", "", "--appendonly", "yes" if args.persist else "no"]
-            processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+            processes.append(
+                subprocess.Popen(command, stdout=subprocess.DEVNULL, start_new_session=True)
+            )
             wait_for_redis(redis_port)
             store_url = f"redis://{HOST}:{redis_port}/0?store=scale-out-demo"
             ports = [free_port(), free_port()]
@@ -91,7 +93,11 @@ def main() -> int:
                 command = [sys.executable, "-m", "streamlit", "run", str(HERE / "app.py")]
                 command += ["--server.port", str(port), "--server.address", HOST]
                 command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
-                processes.append(subprocess.Popen(command, env=env, cwd=HERE))
+                # Own process group: Ctrl+C reaches only this script, which stops them in order
+                # (a child interrupted mid-import would print a KeyboardInterrupt traceback).
+                processes.append(
+                    subprocess.Popen(command, env=env, cwd=HERE, start_new_session=True)
+                )
             for port, process in zip(ports, processes[1:], strict=True):
                 wait_for_streamlit(port, process, timeout=60)
             print(f"\nRedis store: {store_url}")
@@ -107,6 +113,7 @@ def main() -> int:
         except KeyboardInterrupt:
             return 0
         finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C cannot cut cleanup
             for process in reversed(processes):
                 if process.poll() is None:
                     process.send_signal(signal.SIGTERM)
