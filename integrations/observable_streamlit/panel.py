@@ -165,12 +165,15 @@ def _entry(entry: JournalEntry, viewer: str | None) -> None:
     """Draw one change: a short line that expands to every detail."""
     line = f"{_clock(entry.received, millis=False)} {who(entry.session, viewer)} · {summary(entry)}"
     with st.expander(_escape(_shorten(line, _LABEL_WIDTH))):
-        st.markdown(f"`#{entry.seq}` at {_clock(entry.received)}")
-        st.markdown(f"**by** {_escape(who(entry.session, viewer))}")
+        details = [
+            f"`#{entry.seq}` at {_clock(entry.received)}",
+            f"**by** {_escape(who(entry.session, viewer))}",
+            f"**path** `{full_path(entry)}`",
+            f"**op** `{entry.op}`",
+        ]
         if entry.session is not None and entry.session != who(entry.session, viewer):
-            st.caption(f"session {entry.session}")
-        st.markdown(f"**path** `{full_path(entry)}`")
-        st.markdown(f"**op** `{entry.op}`")
+            details.insert(2, f"session `{entry.session}`")
+        st.markdown("  \n".join(details))  # one block, a line each: compact in a sidebar
         if entry.args:
             st.code("\n".join(_repr(arg) for arg in entry.args), language="python", wrap_lines=True)
 
