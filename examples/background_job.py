@@ -14,6 +14,8 @@ from typing import Any
 import streamlit as st
 from observable_streamlit import journal_panel, server_state, server_state_lock
 
+import observable
+
 STEPS = 20
 
 st.title("Background job")
@@ -24,12 +26,13 @@ with server_state_lock["job"]:
 
 def work(job: Any) -> None:
     """The worker: every step edits the shared, observed value in place."""
-    for step in range(1, STEPS + 1):
-        time.sleep(0.25)
-        with server_state_lock["job"]:
-            job["progress"] = step / STEPS
-            job["log"].append(f"step {step}/{STEPS} at {time.strftime('%H:%M:%S')}")
-    job["status"] = "done"
+    with observable.origin("worker"):  # the journal panel names the thread's changes
+        for step in range(1, STEPS + 1):
+            time.sleep(0.25)
+            with server_state_lock["job"]:
+                job["progress"] = step / STEPS
+                job["log"].append(f"step {step}/{STEPS} at {time.strftime('%H:%M:%S')}")
+        job["status"] = "done"
 
 
 def start() -> None:

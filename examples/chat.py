@@ -13,6 +13,8 @@ import time
 import streamlit as st
 from observable_streamlit import journal_panel, locks_of, room, server_state, server_state_lock
 
+import observable
+
 DEFAULT_ROOMS = ["general", "random"]
 
 st.set_page_config(page_title="observable chat", page_icon="💬")
@@ -30,7 +32,7 @@ def create_room() -> None:
     """Add the room typed in the sidebar (any name, ``/`` included) and enter it."""
     new = st.session_state.new_room.strip()
     if new:
-        with server_state_lock["room_names"]:
+        with server_state_lock["room_names"], observable.origin(st.session_state.name):
             if new not in room_names:
                 room_names.append(new)  # in place: every session's room list updates
         st.session_state.room = new
@@ -42,7 +44,7 @@ with st.sidebar:
     name = st.text_input("Your name", key="name")
     room_name = st.selectbox("Room", list(room_names), key="room")
     st.text_input("New room", key="new_room", on_change=create_room, placeholder="Enter to create")
-    journal_panel(limit=15)
+    journal_panel(limit=15, room=room_name, refresh=2.0)  # this room's changes, live
 
 chat = room(room_name)  # a namespace no key of server_state can collide with
 with locks_of(chat)["messages"]:
@@ -52,7 +54,8 @@ prompt = st.chat_input(f"Message #{room_name}")
 if prompt:
     # Appended before the messages are drawn, so this session shows its own message at once;
     # every other session reading this room reruns once.
-    messages.append({"user": name, "text": prompt, "ts": time.time()})
+    with observable.origin(name):  # the journal panel shows who wrote it
+        messages.append({"user": name, "text": prompt, "ts": time.time()})
 
 st.subheader(f"# {room_name}")
 if not messages:

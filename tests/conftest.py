@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.support.progress import ModuleProgress
 
 settings.register_profile(
     "ci",
@@ -20,3 +23,8 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Report each module's time and rank as it ends (see ``tests/support/progress.py``)."""
+    config.pluginmanager.register(ModuleProgress(config), "observable-module-progress")

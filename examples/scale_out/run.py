@@ -11,6 +11,7 @@ Needs ``redis-server`` on PATH (Debian: ``apt-get install redis-server``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -20,10 +21,59 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
+
+
+class CtrlC:
+    """Ctrl+C raises KeyboardInterrupt, but never while a child is being started.
+
+    A Ctrl+C that lands inside ``subprocess.Popen`` could leave a started child that no one
+    knows about, running after this script has gone; :meth:`held` delays it until the child
+    is on the list of processes to stop.
+    """
+
+    def __init__(self) -> None:
+        """Install the SIGINT handler."""
+        self._holding = False
+        self._pending = False
+        signal.signal(signal.SIGINT, self._interrupt)
+
+    def _interrupt(self, signum: int, frame: object) -> None:
+        """Raise now, or remember it for the end of :meth:`held`."""
+        if self._holding:
+            self._pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Delay Ctrl+C until the end of the block."""
+        self._holding = True
+        try:
+            yield
+        finally:
+            self._holding = False
+            if self._pending:
+                raise KeyboardInterrupt
+
+
+def start(
+    processes: list[subprocess.Popen[bytes]], ctrl_c: CtrlC, command: list[str], **options: Any
+) -> subprocess.Popen[bytes]:
+    """Start ``command`` in a process group of its own and add it to ``processes``.
+
+    A terminal's Ctrl+C then reaches only this script, which stops the children in order (a
+    child interrupted while importing would print a ``KeyboardInterrupt`` traceback).
+    """
+    with ctrl_c.held():
+        process = subprocess.Popen(command, start_new_session=True, **options)
+        processes.append(process)
+    return process
 
 
 def free_port() -> int:
@@ -76,12 +126,13 @@ def main() -> int:
         print("redis-server is not on PATH (apt-get install redis-server)", file=sys.stderr)
         return 1
     processes: list[subprocess.Popen[bytes]] = []
+    ctrl_c = CtrlC()
     with tempfile.TemporaryDirectory(prefix="observable-scale-out-") as data:
         try:
             redis_port = free_port()
             command = [redis_server, "--port", str(redis_port), "--bind", HOST, "--dir", data]
             command += ["--save", "", "--appendonly", "yes" if args.persist else "no"]
-            processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+            start(processes, ctrl_c, command, stdout=subprocess.DEVNULL)
             wait_for_redis(redis_port)
             store_url = f"redis://{HOST}:{redis_port}/0?store=scale-out-demo"
             ports = [free_port(), free_port()]
@@ -91,7 +142,7 @@ def main() -> int:
                 command = [sys.executable, "-m", "streamlit", "run", str(HERE / "app.py")]
                 command += ["--server.port", str(port), "--server.address", HOST]
                 command += ["--server.headless", "true", "--browser.gatherUsageStats", "false"]
-                processes.append(subprocess.Popen(command, env=env, cwd=HERE))
+                start(processes, ctrl_c, command, env=env, cwd=HERE)
             for port, process in zip(ports, processes[1:], strict=True):
                 wait_for_streamlit(port, process, timeout=60)
             print(f"\nRedis store: {store_url}")
@@ -107,6 +158,7 @@ def main() -> int:
         except KeyboardInterrupt:
             return 0
         finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C cannot cut cleanup
             for process in reversed(processes):
                 if process.poll() is None:
                     process.send_signal(signal.SIGTERM)
