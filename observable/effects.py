@@ -34,6 +34,8 @@ __all__ = [
     "Splice",
     "as_effect",
     "combine",
+    "decode_effect",
+    "encode_effect",
     "json_key",
     "member_name",
     "read_storage",
@@ -125,6 +127,11 @@ class Splice(NamedTuple):
     removed: tuple[Any, ...]
     inserted: tuple[Any, ...]
 
+    @staticmethod
+    def shapes() -> tuple[str, ...]:
+        """How each field is stored: value, values, int, ints or effects."""
+        return ("int", "values", "values")
+
     def apply_to(self, container: Any) -> None:
         """Apply to a list, deque or bytearray."""
         length = len(container)
@@ -173,6 +180,11 @@ class Permute(NamedTuple):
     kind: Literal["permute"]
     order: tuple[int, ...]
 
+    @staticmethod
+    def shapes() -> tuple[str, ...]:
+        """How each field is stored: value, values, int, ints or effects."""
+        return ("ints",)
+
     def apply_to(self, container: Any) -> None:
         """Apply to a list or deque."""
         items = _sequence_items(container)
@@ -217,6 +229,11 @@ class Item(NamedTuple):
     old: Any
     new: Any
 
+    @staticmethod
+    def shapes() -> tuple[str, ...]:
+        """How each field is stored: value, values, int, ints or effects."""
+        return ("value", "value", "value")
+
     def apply_to(self, container: Any) -> None:
         """Apply to a dict (or a dict subclass, bypassing its overrides)."""
         if not isinstance(container, dict):
@@ -257,6 +274,11 @@ class Attr(NamedTuple):
     old: Any
     new: Any
 
+    @staticmethod
+    def shapes() -> tuple[str, ...]:
+        """How each field is stored: value, values, int, ints or effects."""
+        return ("value", "value", "value")
+
     def apply_to(self, container: Any) -> None:
         """Write the instance's storage (``__dict__`` or slot) without running setters."""
         if self.new is MISSING and read_storage(container, self.name) is MISSING:
@@ -290,6 +312,11 @@ class Members(NamedTuple):
     kind: Literal["members"]
     added: tuple[Any, ...]
     removed: tuple[Any, ...]
+
+    @staticmethod
+    def shapes() -> tuple[str, ...]:
+        """How each field is stored: value, values, int, ints or effects."""
+        return ("values", "values")
 
     def apply_to(self, container: Any) -> None:
         """Apply to a set (bypassing subclass overrides)."""
@@ -337,6 +364,11 @@ class Reorder(NamedTuple):
     old_keys: tuple[Any, ...]
     new_keys: tuple[Any, ...]
 
+    @staticmethod
+    def shapes() -> tuple[str, ...]:
+        """How each field is stored: value, values, int, ints or effects."""
+        return ("values", "values")
+
     def apply_to(self, container: Any) -> None:
         """Reorder a dict's keys to ``new_keys`` (the same keys in another order)."""
         if not isinstance(container, dict) or set(container) != set(self.new_keys):
@@ -371,6 +403,11 @@ class Sequence(NamedTuple):
 
     kind: Literal["sequence"]
     steps: tuple[EffectRecord, ...]
+
+    @staticmethod
+    def shapes() -> tuple[str, ...]:
+        """How each field is stored: value, values, int, ints or effects."""
+        return ("effects",)
 
     def apply_to(self, container: Any) -> None:
         """Apply every step in order."""
@@ -428,6 +465,59 @@ def as_effect(effect: tuple[Any, ...]) -> EffectRecord:
 
 
 _RECORD_TYPES: frozenset[type] = frozenset(EFFECT_TYPES.values())
+
+
+_MAX_NESTING = 32
+
+
+def encode_effect(effect: tuple[Any, ...], encode: Any) -> list[Any]:
+    """Return ``effect`` as a JSON-ready list ``[kind, *fields]``, values passed to ``encode``."""
+    record = as_effect(effect)
+    encoded: list[Any] = [record.kind]
+    for shape, field in zip(record.shapes(), record[1:], strict=True):
+        if shape == "value":
+            encoded.append(encode(field))
+        elif shape == "values":
+            encoded.append([encode(value) for value in field])
+        elif shape == "effects":
+            encoded.append([encode_effect(step, encode) for step in field])
+        else:
+            encoded.append(field if shape == "int" else list(field))
+    return encoded
+
+
+def decode_effect(data: Any, depth: int = 0) -> EffectRecord:
+    """Return the record that :func:`encode_effect` wrote (its values already decoded).
+
+    Checks the shape of every field; raises :class:`PatchError` for anything else.
+    """
+    if not isinstance(data, list) or not data or not isinstance(data[0], str):
+        raise PatchError(f"a stored effect is a list starting with its kind, not {data!r:.60}")
+    record_type = EFFECT_TYPES.get(data[0])
+    if record_type is None or len(data) != len(record_type.shapes()) + 1:
+        raise PatchError(f"malformed or unknown effect {data[0]!r:.40}")
+    if depth >= _MAX_NESTING:
+        raise PatchError("stored effects are nested too deeply")
+    fields: list[Any] = []
+    for shape, field in zip(record_type.shapes(), data[1:], strict=True):
+        if shape == "value":
+            fields.append(field)
+            continue
+        if shape == "int":
+            if type(field) is not int:
+                raise PatchError(f"a {data[0]} effect needs an integer, not {field!r:.40}")
+            fields.append(field)
+            continue
+        if not isinstance(field, list):
+            raise PatchError(f"a {data[0]} effect needs a list, not {field!r:.40}")
+        if shape == "ints" and not all(type(item) is int for item in field):
+            raise PatchError(f"a {data[0]} effect needs integers")
+        if shape == "effects":
+            fields.append(tuple(decode_effect(step, depth + 1) for step in field))
+        else:
+            fields.append(tuple(field))
+    record: EffectRecord = record_type(data[0], *fields)
+    return record
 
 
 def combine(steps: Iterable[EffectRecord]) -> EffectRecord | None:

@@ -17,9 +17,11 @@ from typing import Any
 import streamlit as st
 
 from ._changelog import JournalEntry
-from ._dispatch import ROOM_SEPARATOR
 from ._runtime import current_session_id
 from ._shared import shared
+
+ROOM_SEPARATOR = "/"
+"""How shown keys join a room and its key (see ``observable.store_keys.show_key``)."""
 
 __all__ = ["JournalEntry", "journal_panel", "journal_rows", "recent_changes"]
 

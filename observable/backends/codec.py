@@ -73,6 +73,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..change import MISSING, Change, Effect, Member, Missing
+from ..effects import decode_effect, encode_effect
+from ..errors import PatchError
 from .errors import CodecError
 from .types import (
     default_name,
@@ -620,21 +622,7 @@ class Codec:
             raise CodecError("change is nested too deeply to encode") from None
 
     def _effect_to_json(self, effect: Effect) -> Any:
-        kind = effect[0]
-        enc = self.to_json
-        if kind == "splice":
-            return [kind, effect[1], [enc(v) for v in effect[2]], [enc(v) for v in effect[3]]]
-        if kind == "permute":
-            return [kind, list(effect[1])]
-        if kind in ("item", "attr"):
-            return [kind, enc(effect[1]), enc(effect[2]), enc(effect[3])]
-        if kind == "members":
-            return [kind, [enc(v) for v in effect[1]], [enc(v) for v in effect[2]]]
-        if kind == "reorder":
-            return [kind, [enc(v) for v in effect[1]], [enc(v) for v in effect[2]]]
-        if kind == "sequence":
-            return [kind, [self._effect_to_json(step) for step in effect[1]]]
-        raise CodecError(f"unknown effect kind {kind!r}")
+        return encode_effect(effect, self.to_json)
 
     def decode_entry(
         self, text: str | bytes, first_seq: int, count: int, entry: str
@@ -710,26 +698,10 @@ _MAX_EFFECT_NESTING = 8
 
 
 def _effect_from_json(effect: Any, depth: int) -> Effect:
-    if not isinstance(effect, list) or not effect or not isinstance(effect[0], str):
-        raise CodecError(
-            f"a stored effect must be a list starting with its kind, not {effect!r:.60}"
-        )
-    kind = effect[0]
-    if kind == "splice" and len(effect) == 4 and type(effect[1]) is int:
-        if isinstance(effect[2], list) and isinstance(effect[3], list):
-            return (kind, effect[1], tuple(effect[2]), tuple(effect[3]))
-    elif kind == "permute" and len(effect) == 2 and isinstance(effect[1], list):
-        return (kind, tuple(effect[1]))
-    elif kind in ("item", "attr") and len(effect) == 4:
-        return (kind, effect[1], effect[2], effect[3])
-    elif kind in ("members", "reorder") and len(effect) == 3:
-        if isinstance(effect[1], list) and isinstance(effect[2], list):
-            return (kind, tuple(effect[1]), tuple(effect[2]))
-    elif kind == "sequence" and len(effect) == 2 and isinstance(effect[1], list):
-        if depth >= _MAX_EFFECT_NESTING:
-            raise CodecError("stored effects are nested too deeply")
-        return (kind, tuple(_effect_from_json(step, depth + 1) for step in effect[1]))
-    raise CodecError(f"malformed or unknown effect {kind!r:.40}")
+    try:
+        return decode_effect(effect, depth)
+    except PatchError as error:
+        raise CodecError(str(error)) from None
 
 
 DEFAULT_CODEC = Codec()
