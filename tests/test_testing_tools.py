@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
+import observable
 from observable import Journal, apply, observe
 from observable.testing import MutationNotTracked, assert_mutations_tracked, structure
 
@@ -90,3 +91,33 @@ def test_replay_gives_aliases_separate_copies() -> None:
     rows[0].append(1)
     assert rows == [[1], [1]]
     assert apply([[]], journal.since(0)) == [[1], []]
+
+
+def test_testing_operations_cover_exactly_each_kinds_method_table() -> None:
+    # The method tables are the one list of mutators: the programs' operations must name
+    # every row of each kind's table, and nothing else (but the user's own methods).
+    import collections
+
+    from observable.testing.programs import OPERATIONS
+    from observable.testing.strategies import Record
+
+    samples = {
+        "list": [],
+        "deque": collections.deque(),
+        "bytearray": bytearray(),
+        "dict": {},
+        "OrderedDict": collections.OrderedDict(),
+        "defaultdict": collections.defaultdict(list),
+        "Counter": collections.Counter(),
+        "set": set(),
+        "Record": Record(),
+    }
+    assert set(samples) == set(OPERATIONS)
+    for kind, sample in samples.items():
+        proxy_class = observable.proxy_class_for(type(sample))
+        assert proxy_class is not None
+        table = set(proxy_class.mutators)
+        exercised = {name.partition(":")[0] for name in OPERATIONS[kind]}
+        own_methods = {name for name in vars(type(sample)) if not name.startswith("_")}
+        assert table <= exercised, (kind, table - exercised)
+        assert exercised <= table | own_methods, (kind, exercised - table - own_methods)

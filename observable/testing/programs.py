@@ -86,27 +86,27 @@ _SEQUENCE: dict[str, Operation] = {
     "extend": lambda c, s: c.extend(s.values),
     "insert": lambda c, s: c.insert(s.numbers[0], s.value),
     "pop": lambda c, s: c.pop(),
-    "pop_at": lambda c, s: c.pop(s.numbers[0]),
+    "pop:at": lambda c, s: c.pop(s.numbers[0]),
     "remove": lambda c, s: c.remove(_existing(c, s)),
-    "remove_missing": lambda c, s: c.remove(s.value),
+    "remove:missing": lambda c, s: c.remove(s.value),
     "clear": lambda c, s: c.clear(),
     "reverse": lambda c, s: c.reverse(),
-    "setitem": lambda c, s: c.__setitem__(s.numbers[0], s.value),
-    "delitem": lambda c, s: c.__delitem__(s.numbers[0]),
-    "iadd": lambda c, s: c.__iadd__(list(s.values)),
-    "imul": lambda c, s: c.__imul__(_multiplier(c, s)),
+    "__setitem__": lambda c, s: c.__setitem__(s.numbers[0], s.value),
+    "__delitem__": lambda c, s: c.__delitem__(s.numbers[0]),
+    "__iadd__": lambda c, s: c.__iadd__(list(s.values)),
+    "__imul__": lambda c, s: c.__imul__(_multiplier(c, s)),
 }
 
 _LIST: dict[str, Operation] = {
     **_SEQUENCE,
     "sort": lambda c, s: c.sort(key=_sort_key, reverse=s.numbers[1] > 0),
-    "set_slice": lambda c, s: c.__setitem__(slice(s.numbers[0], s.numbers[1]), s.values),
-    "set_extended_slice": lambda c, s: c.__setitem__(
+    "__setitem__:slice": lambda c, s: c.__setitem__(slice(s.numbers[0], s.numbers[1]), s.values),
+    "__setitem__:extended": lambda c, s: c.__setitem__(
         slice(None, None, 2), [copy.deepcopy(s.value) for _ in c[::2]]
     ),
-    "del_slice": lambda c, s: c.__delitem__(slice(s.numbers[0], s.numbers[1])),
-    "del_extended_slice": lambda c, s: c.__delitem__(slice(s.numbers[0], None, -2)),
-    "set_same": lambda c, s: c.__setitem__(s.numbers[0], c[s.numbers[0]]),
+    "__delitem__:slice": lambda c, s: c.__delitem__(slice(s.numbers[0], s.numbers[1])),
+    "__delitem__:extended": lambda c, s: c.__delitem__(slice(s.numbers[0], None, -2)),
+    "__setitem__:same": lambda c, s: c.__setitem__(s.numbers[0], c[s.numbers[0]]),
 }
 
 _DEQUE: dict[str, Operation] = {
@@ -125,52 +125,55 @@ _BYTEARRAY: dict[str, Operation] = {
     "remove": lambda c, s: c.remove(_existing(c, s) if c else _byte(s)),
     "clear": lambda c, s: c.clear(),
     "reverse": lambda c, s: c.reverse(),
-    "setitem": lambda c, s: c.__setitem__(s.numbers[0], _byte(s)),
-    "set_slice": lambda c, s: c.__setitem__(slice(s.numbers[0], s.numbers[1]), b"xy"),
-    "del_slice": lambda c, s: c.__delitem__(slice(s.numbers[0], s.numbers[1])),
-    "iadd": lambda c, s: c.__iadd__(b"z"),
-    "imul": lambda c, s: c.__imul__(s.numbers[1] % 3),
+    "__setitem__": lambda c, s: c.__setitem__(s.numbers[0], _byte(s)),
+    "__setitem__:slice": lambda c, s: c.__setitem__(slice(s.numbers[0], s.numbers[1]), b"xy"),
+    "__delitem__:slice": lambda c, s: c.__delitem__(slice(s.numbers[0], s.numbers[1])),
+    "__iadd__": lambda c, s: c.__iadd__(b"z"),
+    "__imul__": lambda c, s: c.__imul__(s.numbers[1] % 3),
 }
 
 _DICT: dict[str, Operation] = {
-    "setitem": lambda c, s: c.__setitem__(s.key, s.value),
-    "set_same": lambda c, s: c.__setitem__(s.key, c[s.key]) if s.key in c else None,
-    "delitem": lambda c, s: c.__delitem__(s.key),
+    "__setitem__": lambda c, s: c.__setitem__(s.key, s.value),
+    "__setitem__:same": lambda c, s: c.__setitem__(s.key, c[s.key]) if s.key in c else None,
+    "__delitem__": lambda c, s: c.__delitem__(s.key),
     "pop": lambda c, s: c.pop(s.key),
-    "pop_default": lambda c, s: c.pop(s.key, s.value),
+    "pop:default": lambda c, s: c.pop(s.key, s.value),
     "popitem": lambda c, s: c.popitem(),
     "clear": lambda c, s: c.clear(),
     "update": lambda c, s: c.update({s.key: s.value}),
-    "update_pairs": lambda c, s: c.update([(s.key, s.value), ("a", s.numbers[0])]),
-    "update_keywords": lambda c, s: c.update(a=s.value),
+    "update:pairs": lambda c, s: c.update([(s.key, s.value), ("a", s.numbers[0])]),
+    "update:keywords": lambda c, s: c.update(a=s.value),
     "setdefault": lambda c, s: c.setdefault(s.key, s.value),
-    "ior": lambda c, s: c.__ior__({s.key: s.value}),
-    "update_bad": lambda c, s: c.update([(s.key, s.value, 1)]),
+    "__ior__": lambda c, s: c.__ior__({s.key: s.value}),
+    "update:bad": lambda c, s: c.update([(s.key, s.value, 1)]),
 }
 
 _ORDERED: dict[str, Operation] = {
     **_DICT,
     "move_to_end": lambda c, s: c.move_to_end(s.key, s.numbers[0] > 0),
-    "popitem_first": lambda c, s: c.popitem(last=False),
+    "popitem:first": lambda c, s: c.popitem(last=False),
 }
 
-_DEFAULT: dict[str, Operation] = {**_DICT, "missing": lambda c, s: c[s.key]}
+_DEFAULT: dict[str, Operation] = {**_DICT, "__getitem__:missing": lambda c, s: c[s.key]}
 
 _COUNTER: dict[str, Operation] = {
     "update": lambda c, s: c.update(s.key),
     "subtract": lambda c, s: c.subtract({s.key[0]: s.numbers[0]}),
-    "iadd": lambda c, s: c.__iadd__(collections.Counter({s.key[0]: s.numbers[0]})),
-    "isub": lambda c, s: c.__isub__(collections.Counter({s.key[0]: s.numbers[1]})),
-    "ior": lambda c, s: c.__ior__(collections.Counter({s.key[0]: s.numbers[0]})),
-    "iand": lambda c, s: c.__iand__(collections.Counter({s.key[0]: s.numbers[1]})),
-    "setitem": lambda c, s: c.__setitem__(s.key[0], s.numbers[0]),
-    "delitem": lambda c, s: c.__delitem__(s.key[0]),
+    "__iadd__": lambda c, s: c.__iadd__(collections.Counter({s.key[0]: s.numbers[0]})),
+    "__isub__": lambda c, s: c.__isub__(collections.Counter({s.key[0]: s.numbers[1]})),
+    "__ior__": lambda c, s: c.__ior__(collections.Counter({s.key[0]: s.numbers[0]})),
+    "__iand__": lambda c, s: c.__iand__(collections.Counter({s.key[0]: s.numbers[1]})),
+    "__setitem__": lambda c, s: c.__setitem__(s.key[0], s.numbers[0]),
+    "__delitem__": lambda c, s: c.__delitem__(s.key[0]),
     "clear": lambda c, s: c.clear(),
+    "pop": lambda c, s: c.pop(s.key[0]),
+    "popitem": lambda c, s: c.popitem(),
+    "setdefault": lambda c, s: c.setdefault(s.key[0], s.numbers[0]),
 }
 
 _SET: dict[str, Operation] = {
     "add": lambda c, s: c.add(s.member),
-    "add_existing": lambda c, s: c.add(_existing(c, s)) if c else None,
+    "add:existing": lambda c, s: c.add(_existing(c, s)) if c else None,
     "discard": lambda c, s: c.discard(s.member),
     "remove": lambda c, s: c.remove(s.member),
     "pop": lambda c, s: c.pop(),
@@ -179,21 +182,21 @@ _SET: dict[str, Operation] = {
     "intersection_update": lambda c, s: c.intersection_update({s.member, s.numbers[0]}),
     "difference_update": lambda c, s: c.difference_update([s.member]),
     "symmetric_difference_update": lambda c, s: c.symmetric_difference_update({s.member}),
-    "ior": lambda c, s: c.__ior__({s.member}),
-    "iand": lambda c, s: c.__iand__({s.member, s.numbers[0]}),
-    "isub": lambda c, s: c.__isub__({s.member}),
-    "ixor": lambda c, s: c.__ixor__({s.member}),
-    "ior_bad": lambda c, s: c.__ior__([s.member]),
-    "add_unhashable": lambda c, s: c.add([s.member]),
+    "__ior__": lambda c, s: c.__ior__({s.member}),
+    "__iand__": lambda c, s: c.__iand__({s.member, s.numbers[0]}),
+    "__isub__": lambda c, s: c.__isub__({s.member}),
+    "__ixor__": lambda c, s: c.__ixor__({s.member}),
+    "__ior__:bad": lambda c, s: c.__ior__([s.member]),
+    "add:unhashable": lambda c, s: c.add([s.member]),
 }
 
 _RECORD: dict[str, Operation] = {
-    "set_label": lambda c, s: setattr(c, "label", s.value),
-    "set_items": lambda c, s: setattr(c, "items", list(s.values)),
-    "set_same": lambda c, s: setattr(c, "label", c.label) if hasattr(c, "label") else None,
-    "del_label": lambda c, s: delattr(c, "label"),
-    "method": lambda c, s: c.add(s.value),
-    "set_new": lambda c, s: setattr(c, "extra", s.value),
+    "__setattr__": lambda c, s: setattr(c, "label", s.value),
+    "__setattr__:items": lambda c, s: setattr(c, "items", list(s.values)),
+    "__setattr__:same": lambda c, s: setattr(c, "label", c.label) if hasattr(c, "label") else None,
+    "__delattr__": lambda c, s: delattr(c, "label"),
+    "add": lambda c, s: c.add(s.value),
+    "__setattr__:new": lambda c, s: setattr(c, "extra", s.value),
 }
 
 OPERATIONS: dict[str, dict[str, Operation]] = {
@@ -207,7 +210,8 @@ OPERATIONS: dict[str, dict[str, Operation]] = {
     "set": _SET,
     "Record": _RECORD,
 }
-"""For each mutable kind, its operations by name."""
+"""For each mutable kind, its operations by name: ``mutator`` or ``mutator:variant``, where
+``mutator`` is a name of the kind's method table (a test keeps the two in step)."""
 
 
 def container_kind(value: Any) -> str | None:
