@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from observable_streamlit import journal_rows, recent_changes, server_state
+from observable_streamlit import room as room_of
 from observable_streamlit.panel import full_path, summary, who
 from streamlit.testing.v1 import AppTest
 
@@ -21,10 +22,10 @@ import observable
 
 APP = """
 import streamlit as st
-from observable_streamlit import journal_panel, server_state, server_state_lock
+from observable_streamlit import journal_panel, room, server_state, server_state_lock
 
 *ROOMS, KEY = "{read}".split("/")
-view = server_state.room(ROOMS[0]) if ROOMS else server_state
+view = room(ROOMS[0]) if ROOMS else server_state
 with server_state_lock["{read}"]:
     view.setdefault(KEY, [])
 with st.sidebar:
@@ -61,8 +62,8 @@ def test_each_change_is_one_line_with_who_and_the_full_path_and_expands_to_all(
     long_text = "x" * 150
     app = run_panel(tmp_path, read=key, room=room)
     with observable.origin("ada"):
-        server_state.room(room)["messages"].append({"user": "ada", "text": long_text})
-        server_state.room(room)["messages"][0]["text"] = "hello"
+        room_of(room)["messages"].append({"user": "ada", "text": long_text})
+        room_of(room)["messages"][0]["text"] = "hello"
     app.run(timeout=30)
 
     newest, older = labels(app)[:2]
@@ -82,8 +83,8 @@ def test_a_room_scope_hides_other_rooms(tmp_path: Path) -> None:
     mine, other = unique("mine"), unique("other")
     app = run_panel(tmp_path, read=f"{mine}/messages", room=mine)
     with observable.origin("grace"):
-        server_state.room(other)["messages"] = ["secret"]
-        server_state.room(mine)["messages"].append("visible")
+        room_of(other)["messages"] = ["secret"]
+        room_of(mine)["messages"].append("visible")
     app.run(timeout=30)
     shown = " ".join(labels(app))
     assert f"{mine}/messages" in shown
@@ -110,10 +111,10 @@ def test_filters_by_key_or_room_and_by_who(tmp_path: Path) -> None:
     first, second = unique("a"), unique("b")
     app = run_panel(tmp_path, read=first, everything=True)
     with observable.origin("ada"):
-        server_state.room(first)["log"] = [1]
+        room_of(first)["log"] = [1]
     with observable.origin("grace"):
-        server_state.room(second)["log"] = [2]
-        server_state.room(first)["log"].append(3)
+        room_of(second)["log"] = [2]
+        room_of(first)["log"].append(3)
     app.run(timeout=30)
 
     key_filter, who_filter = app.sidebar.selectbox
@@ -133,7 +134,7 @@ def test_the_rate_counts_recent_changes_per_second(tmp_path: Path) -> None:
     room = unique("rate")  # AppTest sessions share one id: a fresh room isolates this test
     app = run_panel(tmp_path, read=f"{room}/log", room=room, refresh=2.0)
     for n in range(30):
-        server_state.room(room)["log"].append(n)
+        room_of(room)["log"].append(n)
     app.run(timeout=30)
     rate = next(c.value for c in app.sidebar.caption if "changes/s" in c.value)
     assert float(rate.split()[0]) == pytest.approx(30 / 10, abs=0.2)  # 30 in a 10 s window
