@@ -10,6 +10,7 @@ import dataclasses
 import json
 
 import observable
+from observable.describe import statement
 
 
 @dataclasses.dataclass
@@ -20,25 +21,6 @@ class Room:
     messages: list[dict[str, str]] = dataclasses.field(default_factory=list)
 
 
-def place(path: tuple[object, ...]) -> str:
-    """Write a path as Python would reach it: ``rooms.general.messages[0]``."""
-    text = ""
-    for part in path:
-        if isinstance(part, str) and part.isidentifier():
-            text += f".{part}" if text else part
-        else:
-            text += f"[{part!r}]"
-    return text or "value"
-
-
-def statement(change: observable.Change) -> str:
-    """Write a change as the statement that made it: ``rooms.general.topic = 'hi'``."""
-    target = place(change.path)
-    if change.op in ("setitem", "setattr") and len(change.args) == 2:
-        return f"{place((*change.path, change.args[0]))} = {change.args[1]!r}"
-    return f"{target}.{change.op}({', '.join(repr(arg) for arg in change.args)})"
-
-
 def main() -> None:
     """Print every change as it happens, then replay, undo and export the journal."""
     journal = observable.Journal()
@@ -47,7 +29,8 @@ def main() -> None:
 
     def show(changes: tuple[observable.Change, ...]) -> None:
         for change in changes:  # fixed-width columns first, the statement (any length) last
-            print(f"  #{change.seq:<3} {change.origin or '-':<6} {statement(change)}")
+            written = statement(change.path, change.op, change.args)
+            print(f"  #{change.seq:<3} {change.origin or '-':<6} {written}")
 
     journal.subscribe(show)
     print("changes, as they happen:")

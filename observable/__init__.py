@@ -15,7 +15,7 @@ from .backends import Backend, BackendUnavailable, MemoryBackend, backend_from_u
 from .change import MISSING, Change, Effect, Member, Path
 from .errors import Conflict, JournalTruncated, ObservableError, PatchError, ReadOnlyError
 from .journal import DEFAULT_RETENTION, Journal, Subscriber
-from .observe import is_observed, journal_of, observe, path_of, snapshot, unwrap
+from .observe import PassesThroughRaw, is_observed, journal_of, observe, path_of, snapshot, unwrap
 from .origin import current_origin, origin
 from .patch import apply, invert, to_json_document, to_json_patch
 from .proxies import ObservedProxy
@@ -39,6 +39,7 @@ __all__ = [
     "MemoryBackend",
     "ObservableError",
     "ObservedProxy",
+    "PassesThroughRaw",
     "PatchError",
     "Path",
     "ReadOnlyError",

@@ -64,3 +64,11 @@ class Change(NamedTuple):
     """What the call did, precise enough to replay, invert and export it."""
     origin: Any
     """Who made the change, taken from :func:`observable.origin` at the moment of mutation."""
+    timestamp: float | None = None
+    """When it was recorded (``time.time()``); ``None`` for a change read from a backend."""
+
+    def __repr__(self) -> str:
+        from .describe import statement
+
+        who = "" if self.origin is None else f" (by {self.origin})"
+        return f"#{self.seq} {statement(self.path, self.op, self.args)}{who}"

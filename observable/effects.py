@@ -528,6 +528,12 @@ def combine(steps: Iterable[EffectRecord]) -> EffectRecord | None:
     return steps[0] if len(steps) == 1 else Sequence("sequence", steps)
 
 
+_JSON_HINT = (
+    " (to write an observed value with the json module: "
+    "json.dumps(value, default=observable.unwrap))"
+)
+
+
 # -- the JSON view -------------------------------------------------------------------------
 def escape(token: str) -> str:
     """Escape one JSON Pointer reference token (RFC 6901)."""
@@ -565,7 +571,7 @@ def _json_view(value: Any, active: set[int]) -> Any:
     if value is None or type(value) in (bool, int, float, str):
         return value
     if type(value) in SCALAR_TYPES:
-        raise PatchError(f"{type(value).__name__} values have no JSON form: {value!r}")
+        raise PatchError(f"{type(value).__name__} values have no JSON form: {value!r}{_JSON_HINT}")
     if id(value) in active:
         raise PatchError(f"a {type(value).__name__} contains itself and has no JSON form")
     active.add(id(value))
@@ -582,7 +588,7 @@ def _json_view(value: Any, active: set[int]) -> Any:
 
         attributes = instance_attributes(value)
         if not attributes and not hasattr(value, "__dict__"):
-            raise PatchError(f"{type(value).__name__} values have no JSON form")
+            raise PatchError(f"{type(value).__name__} values have no JSON form{_JSON_HINT}")
         return {name: _json_view(item, active) for name, item in attributes.items()}
     finally:
         active.discard(id(value))

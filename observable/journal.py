@@ -6,9 +6,10 @@ import contextlib
 import itertools
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 from .change import Change, Effect, Path
 from .errors import Conflict, JournalTruncated
@@ -32,6 +33,7 @@ Subscriber = Callable[[tuple[Change, ...]], object]
 """A callback that receives the changes of one notification, oldest first."""
 
 _new_change = tuple.__new__
+_now = time.time
 
 
 class CommitGate(Protocol):
@@ -115,6 +117,35 @@ class Journal:
         with self.lock:
             return iter(tuple(self._entries))
 
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Change, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Change | tuple[Change, ...]:
+        """Return a retained change by position (``journal[-1]`` is the newest), or a slice."""
+        with self.lock:
+            if isinstance(index, slice):
+                return tuple(self._entries)[index]
+            return self._entries[index]
+
+    @contextlib.contextmanager
+    def capture(self) -> Iterator[list[Change]]:
+        """Collect the changes recorded while the block runs (by any thread) into a list.
+
+        >>> with journal.capture() as changes:  # doctest: +SKIP
+        ...     messages.append("hi")
+        >>> changes[0].op  # doctest: +SKIP
+        'append'
+        """
+        changes: list[Change] = []
+        start = self._version
+        try:
+            yield changes
+        finally:
+            changes.extend(self.since(start))
+
     def __repr__(self) -> str:
         return f"<Journal version={self._version} retained={len(self._entries)}>"
 
@@ -185,7 +216,7 @@ class Journal:
         Call :meth:`deliver` with the result after releasing the lock.
         """
         seq = self._version + 1
-        change: Change = _new_change(Change, (seq, path, op, args, effect, get_origin()))
+        change: Change = _new_change(Change, (seq, path, op, args, effect, get_origin(), _now()))
         if self.gate is not None:
             self.gate.commit(change)
         self._entries.append(change)

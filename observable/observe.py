@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, TypeVar
 
 from .change import Path
@@ -9,9 +10,22 @@ from .journal import Journal
 from .proxies.base import PROXY_TYPES, make_proxy, node_of, unwrap
 from .proxies.nodes import resolve_path
 from .registry import proxy_class_for
-from .values import plain_copy
+from .values import SCALAR_TYPES, plain_copy
 
-__all__ = ["is_observed", "journal_of", "observe", "path_of", "snapshot", "unwrap"]
+__all__ = [
+    "PassesThroughRaw",
+    "is_observed",
+    "journal_of",
+    "observe",
+    "path_of",
+    "snapshot",
+    "unwrap",
+]
+
+
+class PassesThroughRaw(UserWarning):
+    """``observe()`` was given a value of a type it does not track, and returned it raw."""
+
 
 T = TypeVar("T")
 
@@ -24,10 +38,21 @@ def observe(value: T, journal: Journal | None = None) -> T:
     """
     if type(value) in PROXY_TYPES:
         if journal is not None and node_of(value).journal is not journal:
-            raise ValueError("value is already observed by another journal; unwrap() it first")
+            raise ValueError(
+                "value is already observed by another journal: observe(unwrap(value), journal) "
+                "gives it a second, independent journal"
+            )
         return value
     proxy_class = proxy_class_for(type(value))
     if proxy_class is None:
+        if type(value) not in SCALAR_TYPES:
+            warnings.warn(
+                f"{type(value).__qualname__} objects pass through observe() raw: their in-place "
+                "edits are not recorded (announce them with Store.touch(key), or teach "
+                "observe the type with register_proxy)",
+                PassesThroughRaw,
+                stacklevel=2,
+            )
         return value
     return make_proxy(proxy_class, value, Journal() if journal is None else journal)  # type: ignore[return-value]
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import streamlit as st
 
+from observable.describe import statement
+
 from ._changelog import JournalEntry
 from ._runtime import current_session_id
 from ._shared import shared
@@ -198,19 +200,9 @@ def full_path(entry: JournalEntry) -> str:
 
 def summary(entry: JournalEntry) -> str:
     """Return the change in one line: ``messages[0].text = 'hi'`` or ``messages.append(…)``."""
-    args = entry.args
     if _at_root(entry):  # the key itself was assigned, set by default or deleted
-        rest = args[1:]
-        if entry.op in ("setitem", "setdefault") and len(rest) == 1:
-            return f"{entry.key} = {_repr(rest[0])}"
-        if entry.op == "delitem":
-            return f"del {entry.key}"
-        return f"{entry.op} {entry.key}" + (f" ({', '.join(map(_repr, rest))})" if rest else "")
-    if entry.op in ("setitem", "setattr") and len(args) == 2:
-        return f"{full_path(entry)}{_step(args[0])} = {_repr(args[1])}"
-    if entry.op in ("delitem", "delattr") and len(args) == 1:
-        return f"del {full_path(entry)}{_step(args[0])}"
-    return f"{full_path(entry)}.{entry.op}({', '.join(_repr(arg) for arg in args)})"
+        return statement((), entry.op, (entry.key, *entry.args[1:]), limit=None)
+    return statement((entry.key, *entry.path), entry.op, entry.args, limit=None)
 
 
 def _at_root(entry: JournalEntry) -> bool:
