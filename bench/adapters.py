@@ -112,3 +112,24 @@ class ObservableAdapter:
             return noticed
 
         return Tracked(root=proxy, run=run, poll=poll, keep=[journal])
+
+    def track_store(self, value: dict[str, Any]) -> Tracked:
+        """Put the value's keys in a fresh ``Store`` with one no-op subscriber per key."""
+        module = importlib.import_module("observable")
+        store = module.Store(retention=None)
+        for key, item in value.items():
+            store[key] = item
+            store.subscribe(key, lambda key, changes: None)
+        journal = store.journal
+        last: int = journal.version
+
+        def run(step: Step) -> object:
+            return step(store)
+
+        def poll() -> int:
+            nonlocal last
+            current: int = journal.version
+            noticed, last = current - last, current
+            return noticed
+
+        return Tracked(root=store, run=run, poll=poll, keep=[journal])

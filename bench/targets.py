@@ -18,6 +18,7 @@ RAW_LIMITS: dict[str, float] = {
     "nested.append": 20,
     "dataclass.setattr": 20,
     "nested.read": 5,
+    "store.append": 25,
 }
 """The most observable may cost, as a multiple of raw Python, per workload."""
 

@@ -80,6 +80,9 @@ class Workload:
     ops: int
     make_value: Callable[[], Any]
     body: Step
+    in_store: bool = False
+    """observable runs it on a ``Store`` holding the value's keys, with one subscriber per key
+    (the path users run); peers without a store do not run it."""
 
 
 def _list_append(n: int) -> Step:
@@ -118,6 +121,16 @@ def _nested_append(n: int) -> Step:
     def body(root: Any) -> None:
         for i in range(n):
             root["a"]["b"].append(i)
+
+    return body
+
+
+def _store_append(n: int) -> Step:
+    """Return a body doing ``root["log"].append(i)`` n times (a store's key, subscribed)."""
+
+    def body(root: Any) -> None:
+        for i in range(n):
+            root["log"].append(i)
 
     return body
 
@@ -164,6 +177,9 @@ def workloads(scale: Scale) -> list[Workload]:
         Workload("set.add", "mutation", n, set, _set_add(n)),
         Workload("nested.append", "mutation", n, lambda: {"a": {"b": []}}, _nested_append(n)),
         Workload("dataclass.setattr", "mutation", n, Root, _dataclass_setattr(n)),
+        Workload(
+            "store.append", "mutation", n, lambda: {"log": []}, _store_append(n), in_store=True
+        ),
         Workload("deque.append", "mutation", n, collections.deque, _list_append(n)),
         Workload("nested.read", "read", n, lambda: {"rows": messages(rows)}, _nested_read(n, rows)),
         Workload("list.iterate", "read", passes * rows, lambda: messages(rows), _iterate(passes)),
@@ -179,17 +195,30 @@ def _prepare_for(adapter: Adapter, workload: Workload) -> Callable[[], Body]:
         reason = adapter.unavailable()
         if reason is not None:
             raise NotApplicable(reason)
+        track = adapter.track
+        if workload.in_store:
+            track = _store_tracker(adapter)
         if not verified:
-            check = adapter.track(workload.make_value())
+            check = track(workload.make_value())
             check.run(workload.body)
             if check.poll is not None and check.poll() == 0:
                 raise NotApplicable("its proxy did not notice the mutations")
             verified = True
-        tracked = adapter.track(workload.make_value())  # the closure keeps it (and its watcher)
+        tracked = track(workload.make_value())  # the closure keeps it (and its watcher)
         body = workload.body
         return lambda: tracked.run(body)
 
     return prepare
+
+
+def _store_tracker(adapter: Adapter) -> Callable[[Any], Any]:
+    """Return how ``adapter`` tracks a store workload's value, or raise NotApplicable."""
+    if adapter.name == "raw Python":
+        return adapter.track
+    track_store = getattr(adapter, "track_store", None)
+    if track_store is None:
+        raise NotApplicable("has no store with subscribers")
+    return track_store  # type: ignore[no-any-return]
 
 
 def subjects_for(workload: Workload, adapters: Sequence[Adapter]) -> list[Subject]:

@@ -96,6 +96,14 @@ def _sequence_items(container: Any) -> list[Any]:
     return list(container)
 
 
+def _item_reader(container: Any) -> Any:
+    # Reads one stored item without the container's own ``__getitem__`` override.
+    for base in (list, collections.deque, bytearray):
+        if isinstance(container, base):
+            return base.__getitem__
+    return type(container).__getitem__
+
+
 def _replace_items(container: Any, start: int, stop: int, items: list[Any]) -> None:
     if isinstance(container, collections.deque):
         for _ in range(stop - start):
@@ -167,11 +175,12 @@ class Splice(NamedTuple):
         """Yield (key, object) for each object this effect put into ``container``."""
         if not self.inserted:
             return
-        items = _sequence_items(container)
+        get = _item_reader(container)
+        length = len(container)
         for offset in range(len(self.inserted)):
             position = self.at + offset
-            if position < len(items):
-                yield position, items[position]
+            if position < length:
+                yield position, get(container, position)
 
 
 class Permute(NamedTuple):

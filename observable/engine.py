@@ -142,6 +142,13 @@ class StoreEngine:
     def _dispatch(self, changes: tuple[Change, ...]) -> None:
         if _silenced.get():
             return
+        if len(changes) == 1 and not self._watchers:
+            # One change under one key (the common case): no grouping needed.
+            keys = keys_of(changes[0])
+            if len(keys) == 1:
+                for callback in self._subscribers.get(keys[0], ()):
+                    _call_safely(callback, keys[0], changes)
+                return
         by_key: dict[str, list[Change]] = defaultdict(list)
         for change in changes:
             for key in keys_of(change):

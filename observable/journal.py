@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol, overload
 
 from .change import Change, Effect, Path
+from .effects import EFFECT_TYPES, as_effect
 from .errors import Conflict, JournalTruncated
 from .origin import get_origin
 
@@ -34,6 +35,27 @@ Subscriber = Callable[[tuple[Change, ...]], object]
 
 _new_change = tuple.__new__
 _now = time.time
+
+Entry = tuple[Any, ...]
+"""A retained change: a :class:`Change`, or the same seven fields as a plain tuple.
+
+Hot mutators append plain tuples (with a plain ``(kind, *fields)`` effect): building the
+:class:`Change` and its effect record is left to whoever reads it.
+"""
+
+
+def built(entry: Entry) -> Change:
+    """Return ``entry`` as a :class:`Change` with a typed effect record."""
+    if type(entry) is not tuple:
+        return entry  # type: ignore[return-value]
+    seq, path, op, args, effect, origin, timestamp = entry
+    kind = _FLAT_EFFECTS.get(effect[0])
+    effect = as_effect(effect) if kind is None else _new_change(kind, effect)
+    return _new_change(Change, (seq, path, op, args, effect, origin, timestamp))
+
+
+_FLAT_EFFECTS = {kind: record for kind, record in EFFECT_TYPES.items() if kind != "sequence"}
+# Effect kinds whose plain tuple becomes the record as is (hot mutators write only these).
 
 
 class CommitGate(Protocol):
@@ -73,6 +95,7 @@ class Journal:
         "_entries",
         "_subscribers",
         "_version",
+        "epoch",
         "gate",
         "lock",
         "nodes",
@@ -84,8 +107,12 @@ class Journal:
             raise ValueError(f"maxlen must be a positive integer or None, not {maxlen!r}")
         self.lock = threading.RLock()
         """Held while a change is made and recorded; hold it to read a consistent state."""
-        self._entries: deque[Change] = deque(maxlen=maxlen)
+        self._entries: deque[Entry] = deque(maxlen=maxlen)
+        """Internal: the retained entries (see :data:`Entry`); hot mutators append to it."""
         self._version = 0
+        self.epoch = 0
+        """Internal: moves whenever an object may have moved in the tree (paths cached before
+        it are stale): a non-scalar removed, replaced or moved, a rollback, a remote apply."""
         self._subscribers: tuple[Subscriber, ...] = ()
         self.subscribed = False
         """Whether anyone subscribes: writers skip :meth:`deliver` when nobody does."""
@@ -115,7 +142,7 @@ class Journal:
 
     def __iter__(self) -> Iterator[Change]:
         with self.lock:
-            return iter(tuple(self._entries))
+            return iter(tuple(map(built, self._entries)))
 
     @overload
     def __getitem__(self, index: int) -> Change: ...
@@ -127,8 +154,8 @@ class Journal:
         """Return a retained change by position (``journal[-1]`` is the newest), or a slice."""
         with self.lock:
             if isinstance(index, slice):
-                return tuple(self._entries)[index]
-            return self._entries[index]
+                return tuple(map(built, tuple(self._entries)[index]))
+            return built(self._entries[index])
 
     @contextlib.contextmanager
     def capture(self) -> Iterator[list[Change]]:
@@ -165,7 +192,7 @@ class Journal:
                     f"changes {version + 1}..{oldest - 1} were dropped "
                     f"(retention is {self.maxlen}); reload the value instead of replaying"
                 )
-            return tuple(itertools.islice(self._entries, version + 1 - oldest, None))
+            return tuple(map(built, itertools.islice(self._entries, version + 1 - oldest, None)))
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback(changes)`` after each change or batch; return an unsubscribe function.
@@ -232,6 +259,7 @@ class Journal:
             raise ValueError(f"change {change.seq} does not follow version {self._version}")
         self._entries.append(change)
         self._version = change.seq
+        self.epoch += 1
 
     def restart_at(self, version: int) -> None:
         """Drop every retained change and continue numbering after ``version``.
@@ -242,6 +270,7 @@ class Journal:
         with self.lock:
             self._entries.clear()
             self._version = version
+            self.epoch += 1
 
     def discard_after(self, version: int) -> None:
         """Forget the changes after ``version``, which a backend rolled back; hold :attr:`lock`.
@@ -252,9 +281,10 @@ class Journal:
         if not 0 <= version <= self._version:
             raise ValueError(f"version {version} is outside 0..{self._version}")
         entries = self._entries
-        while entries and entries[-1].seq > version:
+        while entries and entries[-1][0] > version:
             entries.pop()
         self._version = version
+        self.epoch += 1
         pending = self._batch.pending
         if pending:
             pending[:] = [change for change in pending if change.seq <= version]
@@ -289,16 +319,17 @@ class Journal:
             for changes in deferred:
                 self._notify(changes)
 
-    def deliver(self, change: Change) -> None:
-        """Hand a recorded change to the subscribers, or to the open batch."""
+    def deliver(self, change: Change | Entry) -> None:
+        """Hand a recorded change (or a hot mutator's entry) to the subscribers or the batch."""
         if not self._subscribers:
             return
+        record = built(change)
         state = self._batch
         if state.depth:
             assert state.pending is not None
-            state.pending.append(change)
+            state.pending.append(record)
         else:
-            self._notify((change,))
+            self._notify((record,))
 
     def _notify(self, changes: tuple[Change, ...]) -> None:
         deferred = self._batch.deferred

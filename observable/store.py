@@ -12,7 +12,7 @@ from .change import Change
 from .engine import KeySubscriber, StoreEngine
 from .journal import DEFAULT_RETENTION, Journal
 from .readonly import ReadOnlyError, readonly
-from .store_keys import join_key, room_prefix, split_key
+from .store_keys import MARK, join_key, room_prefix, split_key
 
 __all__ = ["ReadOnlyStore", "Store"]
 
@@ -74,8 +74,12 @@ class Store:
 
     # -- mapping -------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
+        if type(key) is str and not self._rooms and not key.startswith(MARK):
+            full = key  # a top-level key is its own root key
+        else:
+            full = self.full_key(key)
         try:
-            return self._engine.root[self.full_key(key)]
+            return self._engine.root[full]
         except KeyError:
             raise KeyError(key) from None
 

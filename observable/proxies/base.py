@@ -114,16 +114,45 @@ def runs_on_proxy(kind: type, name: str) -> bool:
     return rule(kind, name)
 
 
+class _ForwardedDoc(str):
+    """A proxy class's own ``__doc__``, which its instances read from their target.
+
+    The class reads a plain string (``type.__doc__`` calls ``__get__`` with no instance);
+    a proxy reads its target's ``__doc__`` through this data descriptor, as wrapt forwards it.
+    """
+
+    __slots__ = ()
+    name = "__doc__"
+
+    def __get__(self, proxy: Any, owner: Any = None) -> Any:
+        if proxy is None:
+            return str(self) or None
+        return getattr(_node(proxy).target, self.name)
+
+    def __set__(self, proxy: Any, value: Any) -> None:
+        setattr(_node(proxy).target, self.name, value)
+
+
+class _ForwardedModule(_ForwardedDoc):
+    """A proxy class's ``__module__`` (a ``str`` for the class), read from the target."""
+
+    __slots__ = ()
+    name = "__module__"
+
+
 class ObservedProxy(wrapt.ObjectProxy[Any]):
     """Base of every observable proxy: transparent, and plain again under copy and pickle.
 
-    All proxy-private state lives in one ``_self_node`` slot (wrapt's reserved prefix),
-    because every attribute read on a Python subclass of a wrapt proxy is costly.
+    All proxy-private state lives in one ``_self_node`` slot (wrapt's reserved prefix).
     Calling a proxy class, as ``type(proxy)(...)`` does, builds a plain value of the
     proxied type.
     """
 
     __slots__ = ("_self_node",)
+
+    # Attribute lookup takes CPython's generic path (no Python-level ``__getattribute__``
+    # between a proxy and its class's methods); misses go to ``__getattr__``, the target.
+    __getattribute__ = object.__getattribute__
 
     node_class: ClassVar[type[Node]] = MappingNode
     """The node class that finds this proxy's children in its container."""
@@ -135,6 +164,9 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         PROXY_TYPES.add(cls)
+        own = cls.__dict__
+        type.__setattr__(cls, "__doc__", _ForwardedDoc(own.get("__doc__") or ""))
+        type.__setattr__(cls, "__module__", _ForwardedModule(own["__module__"]))
         table = cls.__dict__.get("mutators")
         if table:
             install_table(cls, table)
@@ -338,13 +370,21 @@ def child_of(parent: Node, key: Any, value: Any) -> Any:
     if kind in PROXY_TYPES:
         value = _node(value).target
         kind = type(value)
-    node = parent.journal.nodes.get(id(value))
+    recent = parent.recent
+    if recent is not None:
+        last = _node(recent)
+        if last.target is value and last.parent is parent and last.key == key:
+            return recent
+    journal = parent.journal
+    node = journal.nodes.get(id(value))
     if node is not None:
         proxy = node()
         if proxy is not None:
-            if node.parent is not None and node is not parent:
+            moved = node.parent is not parent or node.key != key
+            if moved and node.parent is not None and node is not parent:
                 node.parent = parent
                 node.key = key
+                journal.epoch += 1
             parent.recent = proxy
             return proxy
     from ..registry import proxy_class_for
@@ -375,6 +415,7 @@ def place(node: Node, effect: EffectRecord) -> None:
         if child is not None and child.parent is not None and child is not node:
             child.parent = node
             child.key = key
+            node.journal.epoch += 1
         if pending is not None and pending[0] is value:
             for route, embedded in pending[1]:
                 _place_embedded(node, key, value, route, embedded)
@@ -395,6 +436,7 @@ def _place_embedded(node: Node, key: Any, value: Any, route: tuple[Any, ...], ch
     if type(proxy) in PROXY_TYPES:
         child.parent = _node(proxy)
         child.key = route[-1]
+        child.journal.epoch += 1
 
 
 def _step_into(value: Any, step: Any) -> Any:
@@ -414,6 +456,7 @@ def commit(node: Node, path: Any, op: str, args: tuple[Any, ...], effect: Effect
         change = node.journal.record(path, op, args, recorded)
     except BaseException:
         roll_back(node.target, effect)
+        node.journal.epoch += 1
         raise
     place(node, effect)
     return change
@@ -447,7 +490,10 @@ def mutate(
         lock.acquire()
         try:
             path = resolve_path(node)
-            result, recorded, effect = perform(node.target, *args, **kwargs)
+            try:
+                result, recorded, effect = perform(node.target, *args, **kwargs)
+            finally:
+                journal.epoch += 1  # anything may have moved: paths are found afresh
             if effect is None or path is None:
                 return result
             try:
@@ -465,7 +511,7 @@ def mutate(
 
 
 def roll_back(target: Any, effect: EffectRecord) -> None:
-    """Undo ``effect`` on the raw container it was made on."""
+    """Undo ``effect`` on the raw container it was made on (paths are found afresh after)."""
     effect.inverted().apply_to(target)
 
 

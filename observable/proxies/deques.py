@@ -7,7 +7,7 @@ import operator
 from typing import Any, ClassVar, SupportsIndex
 
 from ..effects import Permute
-from ..values import snapshot_value
+from ..values import is_noop_write, snapshot_value
 from .base import MethodTable, Mutator, Outcome, node_of, unwrap_deep
 from .sequences import (
     LIST_MUTATORS,
@@ -83,6 +83,8 @@ def perform_setitem(target: Any, key: Any, value: Any) -> Outcome:
     position = item_index(key, len(target))
     before = list(target)
     target[position] = new
+    if is_noop_write(before[position], new):
+        return None, (position, snapshot_value(new)), None
     return None, (position, snapshot_value(new)), sequence_diff(target, before)
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import collections
 import copy
 from collections.abc import ItemsView, Iterator, KeysView, ValuesView
+from time import time as now
 from typing import Any, ClassVar
 
 from ..change import MISSING
 from ..effects import EffectRecord, Item, Reorder, combine
+from ..origin import get_origin
 from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
 from .base import (
     PROXY_TYPES,
@@ -17,8 +19,9 @@ from .base import (
     ObservedProxy,
     Outcome,
     child_of,
-    commit,
+    mutate,
     node_of,
+    place,
     unwrap,
     unwrap_deep,
 )
@@ -314,42 +317,52 @@ class ObservedDict(ObservedProxy):
     def __setitem__(self, key: Any, value: Any) -> None:
         node = _node(self)
         journal = node.journal
-        lock = journal.lock
-        while True:
-            lock.acquire()
-            try:
-                target = node.target
-                kind = type(value)
-                if kind in SCALAR_TYPES:
-                    new = snapshot = value
-                else:
-                    new = _node(value).target if kind in PROXY_TYPES else unwrap_deep(value)
-                    snapshot = snapshot_value(new)
-                path = () if node.parent is None else resolve_path(node)
-                old = _dict_get(target, key, MISSING)
-                target[key] = new
-                if path is None or is_noop_write(old, new):
-                    return
-                stored = key if old is MISSING else _stored_key(target, key)
-                if type(old) not in SCALAR_TYPES:
-                    old = snapshot_value(old)
-                effect = Item("item", stored, old, snapshot)
-                try:
-                    change = commit(node, path, "setitem", (stored, snapshot), effect)
-                except Exception as error:
-                    from ..errors import Conflict
-
-                    if not isinstance(error, Conflict):
-                        raise
-                    change = None
-            finally:
-                lock.release()
-            if change is None:
-                journal.catch_up()
-                continue
-            if journal.subscribed:
-                journal.deliver(change)
+        if journal.gate is not None or type(node) is not MappingNode:
+            mutate(self, "setitem", perform_setitem, (key, value), {})
             return
+        lock = journal.lock
+        lock.acquire()
+        try:
+            target = node.target
+            kind = type(value)
+            if kind in SCALAR_TYPES:
+                new = snapshot = value
+            else:
+                new = _node(value).target if kind in PROXY_TYPES else unwrap_deep(value)
+                snapshot = snapshot_value(new)
+            if node.parent is None:
+                path: Any = ()
+            elif node.stamp == journal.epoch:
+                path = node.path
+            else:
+                path = resolve_path(node)
+            old = _dict_get(target, key, MISSING)
+            target[key] = new
+            if type(old) not in SCALAR_TYPES and old is not MISSING and old is not new:
+                journal.epoch += 1  # a child was replaced: paths below it are found afresh
+            if path is None or (old is not MISSING and is_noop_write(old, new)):
+                return
+            stored = key if old is MISSING or type(key) is str else _stored_key(target, key)
+            if type(old) not in SCALAR_TYPES and old is not MISSING:
+                old = snapshot_value(old)
+            seq = journal._version + 1
+            entry = (
+                seq,
+                path,
+                "setitem",
+                (stored, snapshot),
+                ("item", stored, old, snapshot),
+                get_origin(),
+                now(),
+            )
+            journal._entries.append(entry)
+            journal._version = seq
+            if kind not in SCALAR_TYPES:
+                place(node, Item("item", stored, old, snapshot))
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(entry)
 
     @classmethod
     def capture(cls, target: Any) -> list[tuple[Any, Any]]:

@@ -3,9 +3,13 @@
 A node knows its parent node and the key it was last reached through or put at. The
 journal indexes live nodes by the identity of their object, so one object has one proxy
 per journal and its node follows it when it moves. The path of a change is resolved
-when the change happens, by walking up and checking at each level that the parent
-container still holds this object at that key (re-finding it, or declaring it detached,
-when it does not).
+by walking up and checking at each level that the parent container still holds this
+object at that key (re-finding it, or declaring it detached, when it does not).
+
+A resolved path is kept on the node, stamped with the journal's structural ``epoch``;
+it is reused while the stamp equals the epoch. Everything that may move an object
+(a non-scalar removed, replaced or moved, a node re-parented, a rollback, a remote
+apply) moves the epoch, so a kept path is exactly the path a fresh walk would find.
 """
 
 from __future__ import annotations
@@ -43,13 +47,16 @@ class Node(weakref.ref):  # type: ignore[type-arg]
     alive, so that repeated access through the same route does not rebuild proxies.
     """
 
-    __slots__ = ("journal", "key", "parent", "recent", "target")
+    __slots__ = ("journal", "key", "parent", "path", "recent", "stamp", "target")
 
     target: Any
     journal: Journal
     parent: Node | None
     key: Any
     recent: ObservedProxy | None
+    path: Path | None
+    """The path resolved when the journal's epoch was ``stamp``."""
+    stamp: int
 
     def locate(self, key: Any, child: Any) -> Any:
         """Return where ``child`` now stands in this node's container, or ``MISSING``."""
@@ -71,6 +78,7 @@ def new_node(
     node.parent = parent
     node.key = key
     node.recent = None
+    node.stamp = -1
     return node
 
 
@@ -159,12 +167,32 @@ def member_key(value: Any) -> Member:
 
 
 def resolve_path(node: Node) -> Path | None:
-    """Return the path from the root to ``node`` now, or ``None`` if it was detached."""
+    """Return the path from the root to ``node`` now, or ``None`` if it was detached.
+
+    Hold the journal lock. A path kept from the current epoch is returned as is;
+    otherwise the walk stops at the first ancestor with a current path.
+    """
     parent = node.parent
     if parent is None:
         return ()
+    epoch = node.journal.epoch
+    if node.stamp == epoch:
+        return node.path
+    start = node
     keys = []
     while parent is not None:
+        if parent.stamp == epoch and parent.path is not None:
+            key = parent.locate(node.key, node.target)
+            if key is MISSING:
+                return None
+            node.key = key
+            if key is not INSTANCE_DICT:
+                keys.append(key)
+            keys.reverse()
+            path = parent.path + tuple(keys)
+            start.path = path
+            start.stamp = epoch
+            return path
         key = parent.locate(node.key, node.target)
         if key is MISSING:
             return None
@@ -176,7 +204,10 @@ def resolve_path(node: Node) -> Path | None:
         node = parent
         parent = node.parent
     keys.reverse()
-    return tuple(keys)
+    path = tuple(keys)
+    start.path = path
+    start.stamp = epoch
+    return path
 
 
 _CYCLE_CHECK_DEPTH = 256

@@ -12,13 +12,14 @@ from __future__ import annotations
 import functools
 import types
 from collections.abc import Callable
+from time import time as now
 from typing import Any
 
 import wrapt
 
 from ..change import MISSING
 from ..effects import Attr, combine, read_storage
-from ..errors import Conflict
+from ..origin import get_origin
 from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
 from .base import (
     IN_PLACE_OPERATORS,
@@ -28,10 +29,10 @@ from .base import (
     ObservedProxy,
     Outcome,
     child_of,
-    commit,
     make_proxy,
     mutate,
     node_of,
+    place,
     runs_on_proxy,
     storage_diff,
     storage_of,
@@ -53,7 +54,7 @@ _PROXY_NAMES = (
     "__copy__",
     "__class__",
 )
-_proxy_attribute = ObservedProxy.__getattribute__
+_proxy_attribute: Callable[[Any, str], Any] = object.__getattribute__
 _object_setattr = object.__setattr__
 
 FORWARDED_SPECIAL_METHODS: tuple[str, ...] = (
@@ -174,7 +175,7 @@ class ObservedObject(ObservedProxy):
         return type(f"Observed{kind.__name__}", (cls,), namespace)
 
     def __getattribute__(self, name: str) -> Any:
-        if name.startswith(_PROXY_NAMES):
+        if name[:1] == "_" and name.startswith(_PROXY_NAMES):
             return _proxy_attribute(self, name)
         node = _node(self)
         target = node.target
@@ -207,32 +208,51 @@ class ObservedObject(ObservedProxy):
                 mutate(self, "setattr", perform_setattr, (name, value), {})
             return
         journal = node.journal
-        lock = journal.lock
-        while True:
-            lock.acquire()
-            try:
-                new = value
-                if type(new) not in SCALAR_TYPES:
-                    new = _node(new).target if type(new) in PROXY_TYPES else unwrap_deep(new)
-                snapshot = snapshot_value(new)
-                path = () if node.parent is None else resolve_path(node)
-                old = read_storage(target, name)
-                _object_setattr(target, name, new)
-                if path is None or is_noop_write(old, new):
-                    return
-                effect = Attr("attr", name, snapshot_value(old), snapshot)
-                try:
-                    change = commit(node, path, "setattr", (name, snapshot), effect)
-                except Conflict:
-                    change = None
-            finally:
-                lock.release()
-            if change is None:
-                journal.catch_up()
-                continue
-            if journal.subscribed:
-                journal.deliver(change)
+        if journal.gate is not None or type(node) is not AttributeNode:
+            mutate(self, "setattr", perform_setattr, (name, value), {})
             return
+        lock = journal.lock
+        lock.acquire()
+        try:
+            new = value
+            kind = type(new)
+            if kind not in SCALAR_TYPES:
+                new = _node(new).target if kind in PROXY_TYPES else unwrap_deep(new)
+                snapshot = snapshot_value(new)
+            else:
+                snapshot = new
+            if node.parent is None:
+                path: Any = ()
+            elif node.stamp == journal.epoch:
+                path = node.path
+            else:
+                path = resolve_path(node)
+            old = read_storage(target, name)
+            _object_setattr(target, name, new)
+            if type(old) not in SCALAR_TYPES and old is not MISSING and old is not new:
+                journal.epoch += 1  # a child was replaced: paths below it are found afresh
+            if path is None or (old is not MISSING and is_noop_write(old, new)):
+                return
+            if type(old) not in SCALAR_TYPES and old is not MISSING:
+                old = snapshot_value(old)
+            seq = journal._version + 1
+            entry = (
+                seq,
+                path,
+                "setattr",
+                (name, snapshot),
+                ("attr", name, old, snapshot),
+                get_origin(),
+                now(),
+            )
+            journal._entries.append(entry)
+            journal._version = seq
+            if kind not in SCALAR_TYPES:
+                place(node, Attr("attr", name, old, snapshot))
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(entry)
 
     def __delattr__(self, name: str) -> None:
         if name.startswith(_RESERVED_PREFIX):

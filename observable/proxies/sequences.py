@@ -5,9 +5,11 @@ from __future__ import annotations
 import copy
 import operator
 from collections.abc import Callable, Iterable, Iterator
+from time import time as now
 from typing import Any, ClassVar, SupportsIndex
 
 from ..effects import EffectRecord, Permute, Sequence, Splice, _replace_items
+from ..origin import get_origin
 from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
 from .base import (
     PROXY_TYPES,
@@ -16,8 +18,9 @@ from .base import (
     ObservedProxy,
     Outcome,
     child_of,
-    commit,
+    mutate,
     node_of,
+    place,
     unwrap,
     unwrap_deep,
 )
@@ -330,38 +333,47 @@ class ObservedList(ObservedSequence):
         """Append ``item`` and record it (hand-inlined: hot)."""
         node = _node(self)
         journal = node.journal
-        lock = journal.lock
-        while True:
-            lock.acquire()
-            try:
-                target = node.target
-                kind = type(item)
-                if kind in SCALAR_TYPES:
-                    value = snapshot = item
-                else:
-                    value = _node(item).target if kind in PROXY_TYPES else unwrap_deep(item)
-                    snapshot = snapshot_value(value)
-                path = () if node.parent is None else resolve_path(node)
-                index = len(target)
-                target.append(value)
-                if path is None:
-                    return
-                try:
-                    change = commit(
-                        node, path, "append", (snapshot,), splice(index, (), (snapshot,))
-                    )
-                except Exception as error:
-                    if not _is_conflict(error):
-                        raise
-                    change = None
-            finally:
-                lock.release()
-            if change is None:
-                journal.catch_up()
-                continue
-            if journal.subscribed:
-                journal.deliver(change)
+        if journal.gate is not None:
+            mutate(self, "append", perform_append, (item,), {})
             return
+        lock = journal.lock
+        lock.acquire()
+        try:
+            target = node.target
+            kind = type(item)
+            if kind in SCALAR_TYPES:
+                value = snapshot = item
+            else:
+                value = _node(item).target if kind in PROXY_TYPES else unwrap_deep(item)
+                snapshot = snapshot_value(value)
+            if node.parent is None:
+                path: Any = ()
+            elif node.stamp == journal.epoch:
+                path = node.path
+            else:
+                path = resolve_path(node)
+            index = len(target)
+            target.append(value)
+            if path is None:
+                return
+            seq = journal._version + 1
+            entry = (
+                seq,
+                path,
+                "append",
+                (snapshot,),
+                ("splice", index, (), (snapshot,)),
+                get_origin(),
+                now(),
+            )
+            journal._entries.append(entry)
+            journal._version = seq
+            if kind not in SCALAR_TYPES:
+                place(node, splice(index, (), (snapshot,)))
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(entry)
 
     def copy(self) -> list[Any]:
         """Return a plain shallow copy whose mutable items are the tracked children."""
@@ -384,12 +396,6 @@ class ObservedList(ObservedSequence):
         return self._observed() * times
 
     __rmul__ = __mul__
-
-
-def _is_conflict(error: BaseException) -> bool:
-    from ..errors import Conflict
-
-    return isinstance(error, Conflict)
 
 
 def _is_buffer(value: Any) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Iterator
+from time import time as now
 from typing import Any, ClassVar
 
 from ..effects import EffectRecord, Members
+from ..origin import get_origin
 from ..values import SCALAR_TYPES, snapshot_value
 from .base import (
     PROXY_TYPES,
@@ -15,8 +17,9 @@ from .base import (
     ObservedProxy,
     Outcome,
     child_of,
-    commit,
+    mutate,
     node_of,
+    place,
     unwrap,
     unwrap_deep,
 )
@@ -200,41 +203,48 @@ class ObservedSet(ObservedFrozenSet):
         """Add ``item``; recorded only when it was not already a member (hand-inlined: hot)."""
         node = _node(self)
         journal = node.journal
-        lock = journal.lock
-        while True:
-            lock.acquire()
-            try:
-                target = node.target
-                kind = type(item)
-                if kind in SCALAR_TYPES:
-                    value = snapshot = item
-                else:
-                    value = _node(item).target if kind in PROXY_TYPES else unwrap_deep(item)
-                    snapshot = snapshot_value(value)
-                if value in target:
-                    return
-                path = () if node.parent is None else resolve_path(node)
-                target.add(value)
-                if path is None:
-                    return
-                try:
-                    change = commit(
-                        node, path, "add", (snapshot,), Members("members", (snapshot,), ())
-                    )
-                except Exception as error:
-                    from ..errors import Conflict
-
-                    if not isinstance(error, Conflict):
-                        raise
-                    change = None
-            finally:
-                lock.release()
-            if change is None:
-                journal.catch_up()
-                continue
-            if journal.subscribed:
-                journal.deliver(change)
+        if journal.gate is not None:
+            mutate(self, "add", perform_add, (item,), {})
             return
+        lock = journal.lock
+        lock.acquire()
+        try:
+            target = node.target
+            kind = type(item)
+            if kind in SCALAR_TYPES:
+                value = snapshot = item
+            else:
+                value = _node(item).target if kind in PROXY_TYPES else unwrap_deep(item)
+                snapshot = snapshot_value(value)
+            if value in target:
+                return
+            if node.parent is None:
+                path: Any = ()
+            elif node.stamp == journal.epoch:
+                path = node.path
+            else:
+                path = resolve_path(node)
+            target.add(value)
+            if path is None:
+                return
+            seq = journal._version + 1
+            entry = (
+                seq,
+                path,
+                "add",
+                (snapshot,),
+                ("members", (snapshot,), ()),
+                get_origin(),
+                now(),
+            )
+            journal._entries.append(entry)
+            journal._version = seq
+            if kind not in SCALAR_TYPES:
+                place(node, Members("members", (snapshot,), ()))
+        finally:
+            lock.release()
+        if journal.subscribed:
+            journal.deliver(entry)
 
     def copy(self) -> Any:
         """Return a plain shallow copy."""
