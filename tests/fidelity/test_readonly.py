@@ -195,7 +195,7 @@ MUTATORS: dict[str, Callable[[Any], Any]] = {
     "dict copy child": lambda r: r["d"].copy()["a"].append(0),
     "dict | child": lambda r: (r["d"] | {})["a"].append(0),
     "dict() child": lambda r: dict(r["d"])["a"].append(0),
-    "getattr child": lambda r: getattr(r["o"], "log").append("x"),
+    "getattr child": lambda r: getattr(r["o"], "log").append("x"),  # noqa: B009
     "vars() child": lambda r: vars(r["o"])["log"].append("x"),
     "vars() write": lambda r: vars(r["o"]).__setitem__("balance", 7),
 }

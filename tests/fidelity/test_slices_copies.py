@@ -32,8 +32,8 @@ LIST_CHILD: dict[str, Callable[[Any], Any]] = {
     "negative slice": lambda p: p[-2:][-1],
     "copy()": lambda p: p.copy()[1],
     "copy.copy": lambda p: copy.copy(p)[1],
-    "p + []": lambda p: (p + [])[1],
-    "[] + p": lambda p: ([] + p)[1],
+    "p + []": lambda p: (p + [])[1],  # noqa: RUF005
+    "[] + p": lambda p: ([] + p)[1],  # noqa: RUF005
     "p * 1": lambda p: (p * 1)[1],
     "list(p)": lambda p: list(p)[1],
     "unpacking": lambda p: [*p][1],
@@ -43,7 +43,7 @@ LIST_CHILD: dict[str, Callable[[Any], Any]] = {
     "sorted": lambda p: sorted(p, key=lambda row: -row["n"])[0],
     "max": lambda p: max(p, key=lambda row: row["n"]),
     "filter": lambda p: next(filter(lambda row: row["n"] == 1, p)),
-    "zip": lambda p: next(zip(p, p))[0],
+    "zip": lambda p: next(zip(p, p, strict=True))[0],
     "tuple unpacking": lambda p: (lambda first, *rest: rest[0])(*p),
 }
 
@@ -70,7 +70,7 @@ DICT_CHILD: dict[str, Callable[[Any], Any]] = {
     "{**d}": lambda d: {**d}["a"],
     "values()": lambda d: next(iter(d.values())),
     "items()": lambda d: next(iter(d.items()))[1],
-    "list(values())": lambda d: list(d.values())[0],
+    "list(values())": lambda d: list(d.values())[0],  # noqa: RUF015
     "reversed(values())": lambda d: next(reversed(d.values())),
     "get": lambda d: d.get("a"),
     "setdefault (present)": lambda d: d.setdefault("a", []),
@@ -158,7 +158,7 @@ def test_set_member_objects_reached_through_iteration() -> None:
         lambda p: p[:],
         lambda p: p[1:],
         lambda p: p.copy(),
-        lambda p: p + [],
+        lambda p: p + [],  # noqa: RUF005
         lambda p: p * 1,
         lambda p: list(p),
         lambda p: copy.copy(p),
