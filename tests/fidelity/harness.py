@@ -12,6 +12,7 @@ programs) agree with the ``jsonpatch`` library.
 from __future__ import annotations
 
 import collections
+import contextlib
 import pathlib
 import re
 import sys
@@ -65,21 +66,17 @@ def _attributes(value: Any) -> dict[str, Any]:
     for kind in type(value).__mro__:
         for name in vars(kind).get("__slots__", ()) if "__slots__" in vars(kind) else ():
             if isinstance(name, str) and name not in ("__dict__", "__weakref__"):
-                try:
+                with contextlib.suppress(AttributeError):
                     found[name] = object.__getattribute__(value, name)
-                except AttributeError:
-                    pass
-    try:
+    with contextlib.suppress(AttributeError):
         found.update(object.__getattribute__(value, "__dict__"))
-    except AttributeError:
-        pass
     return {k: v for k, v in found.items() if not k.startswith("__pydantic")}
 
 
 def _exact(value: Any, active: set[int]) -> Any:
     value = observable.unwrap(value) if observable.is_observed(value) else value
     kind = type(value)
-    if kind in _SCALARS or not _is_container(value) and not _is_user_class(kind):
+    if kind in _SCALARS or (not _is_container(value) and not _is_user_class(kind)):
         return (kind.__qualname__, _ADDRESS.sub("", repr(value)))
     if id(value) in active:
         return (kind.__qualname__, "<cycle>")
