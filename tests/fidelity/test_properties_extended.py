@@ -65,7 +65,9 @@ def test_programs_storing_uncopyable_members_behave_like_plain_python(
     program: tuple[Any, list[Action]],
 ) -> None:
     initial, actions = program
-    differential(initial, _program(actions), copyable=False)
+    # Two distinct queues print alike, but putting one where the other stood is a change
+    # (other holders still see the old one): an entry for it is right, so it is tolerated.
+    differential(initial, _program(actions), copyable=False, strict_noop=False)
 
 
 KINDS = {
