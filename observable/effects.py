@@ -165,13 +165,12 @@ class Splice(NamedTuple):
 
     def placed(self, container: Any) -> Iterator[tuple[Any, Any]]:
         """Yield (key, object) for each object this effect put into ``container``."""
-        if not self.inserted:
-            return
-        items = _sequence_items(container)
-        for offset in range(len(self.inserted)):
+        length = len(container)
+        for offset, value in enumerate(self.inserted):
             position = self.at + offset
-            if position < len(items):
-                yield position, items[position]
+            # A scalar's snapshot is the scalar itself: nothing that could have a proxy.
+            if type(value) not in SCALAR_TYPES and position < length:
+                yield position, container[position]
 
 
 class Permute(NamedTuple):
