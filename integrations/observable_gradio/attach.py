@@ -23,9 +23,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, Literal
 
-from gradio.context import Context
-
-from ._gradio import gr
+from ._gradio import current_root_block, gr
 from .components import SharedView
 from .shared import SharedState
 from .tokens import SharedToken
@@ -70,7 +68,7 @@ def _poll_handler() -> Any:
 @contextmanager
 def _building(demo: gr.Blocks | None) -> Iterator[gr.Blocks]:
     """Yield the Blocks to add to, entering its context when we are not already inside it."""
-    current = Context.root_block
+    current = current_root_block()
     if demo is None:
         if current is None:
             raise RuntimeError(

@@ -1,0 +1,264 @@
+"""Translate what an event function returns, so any wiring treats observed values right.
+
+Every function registered on a Blocks that uses an ObservableState is wrapped once (same kind:
+sync, async, generator, async generator; same signature):
+
+* a value returned to an ``ObservableState`` is stored observed: the observed value itself is kept
+  as is; a new plain value equal to the session's current one keeps the current one (no change,
+  as ``gr.State`` would compare it); any other new value is observed with a new journal;
+* an observed value returned to any other component is handed to it plain (the raw tree; no
+  copy), so every component renders it exactly as it renders the plain value;
+* an ``ObservableState`` input that arrives plain (only if gradio copied the default itself) is
+  observed before the function sees it.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any
+
+from observable import is_observed, observe, path_of, snapshot, unwrap
+
+from ._gradio import current_blocks_config, dependencies_of
+
+__all__ = [
+    "Finish",
+    "Prepare",
+    "is_observable_state",
+    "plain",
+    "remember",
+    "same_kind",
+    "wrap_dependencies",
+]
+
+_WRAPPED = "__observable_gradio_wrapped__"
+_current: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
+"""Per session (its BlocksConfig), the value last stored for each ObservableState id."""
+
+
+def is_observable_state(component: Any) -> bool:
+    """Tell whether ``component`` is an ObservableState (checked by a class flag, no import)."""
+    return bool(getattr(type(component), "observable_state", False))
+
+
+def remember(session: Any, state_id: int, value: Any) -> None:
+    """Record ``value`` as the session's current value of the ObservableState ``state_id``."""
+    if session is None:
+        return
+    try:
+        _current.setdefault(session, {})[state_id] = value
+    except TypeError:  # not weak-referenceable: nothing to remember by
+        return
+
+
+def _is_update(value: Any) -> bool:
+    """Tell whether ``value`` is a ``gr.update(...)`` or ``gr.skip()`` dict."""
+    return type(value) is dict and "update" in str(value.get("__type__", ""))
+
+
+def plain(value: Any) -> Any:
+    """Return ``value`` with observed values replaced by their raw targets, copying no data.
+
+    Plain lists, tuples and dicts are rebuilt only when something inside them was observed.
+    """
+    if is_observed(value):
+        return unwrap(value)
+    kind = type(value)
+    if kind is list or kind is tuple:
+        items = [plain(item) for item in value]
+        if any(new is not old for new, old in zip(items, value, strict=True)):
+            return items if kind is list else tuple(items)
+        return value
+    if kind is dict:
+        pairs = {key: plain(item) for key, item in value.items()}
+        if any(pairs[key] is not value[key] for key in value):
+            return pairs
+        return value
+    return value
+
+
+def _same(current: Any, new: Any) -> bool:
+    """Tell whether ``new`` (plain) equals the observed ``current`` value, type included."""
+    if current is None:
+        return False
+    raw = unwrap(current)
+    if raw is new:
+        return True
+    if type(raw) is not type(new):
+        return False
+    try:
+        return bool(raw == new)
+    except Exception:  # an object whose == raises or is ambiguous (arrays): not the same
+        return False
+
+
+def _adopt(component: Any, value: Any, current: Any) -> Any:
+    """Return what to store for ``value`` returned to the ObservableState ``component``."""
+    if is_observed(value):
+        if path_of(value) == ():
+            return value
+        value = snapshot(value)  # a part of an observed value becomes a value of its own
+    elif _same(current, value):
+        return current
+    journal = component.new_journal()
+    observed = observe(value, journal)
+    return observed
+
+
+class _Translator:
+    """Translate one function's results for its output components."""
+
+    def __init__(self, inputs: Sequence[Any], outputs: Sequence[Any]) -> None:
+        self.inputs = tuple(inputs)
+        self.outputs = tuple(outputs)
+        self.state_inputs = tuple(i for i, c in enumerate(self.inputs) if is_observable_state(c))
+
+    def arguments(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """Observe ObservableState inputs that arrive plain (gradio copied the default)."""
+        if not self.state_inputs or len(args) < len(self.inputs):
+            return args, kwargs
+        changed = list(args)
+        for index in self.state_inputs:
+            if type(changed[index]) in (list, dict, set):
+                changed[index] = observe(changed[index], self.inputs[index].new_journal())
+        return tuple(changed), kwargs
+
+    def _current(self, component: Any, args: tuple[Any, ...]) -> Any:
+        """Return the session's current value of ``component`` (None if unknown)."""
+        for index in self.state_inputs:
+            if self.inputs[index] is component and index < len(args) and is_observed(args[index]):
+                return args[index]
+        session = current_blocks_config()
+        if session is None:
+            return None
+        try:
+            return _current.get(session, {}).get(component._id)
+        except TypeError:
+            return None
+
+    def one(self, component: Any, value: Any, args: tuple[Any, ...]) -> Any:
+        """Translate the value returned for one output component."""
+        if _is_update(value):
+            if "value" not in value:
+                return value
+            return {**value, "value": self.one(component, value["value"], args)}
+        if is_observable_state(component):
+            stored = _adopt(component, value, self._current(component, args))
+            remember(current_blocks_config(), component._id, stored)
+            return stored
+        if getattr(component, "stateful", False):
+            return value  # a plain gr.State (or a SharedView) stores what it is given
+        return plain(value)
+
+    def result(self, result: Any, args: tuple[Any, ...]) -> Any:
+        """Translate a whole result, shaped as gradio's ``postprocess_data`` reads it."""
+        outputs = self.outputs
+        if not outputs:
+            return result
+        if type(result) is dict and result and not _is_update(result):
+            from gradio.blocks import Block
+
+            if all(isinstance(key, Block) for key in result):
+                return {key: self.one(key, value, args) for key, value in result.items()}
+        if len(outputs) == 1:
+            return self.one(outputs[0], result, args)
+        if isinstance(result, tuple | list):
+            translated = [
+                self.one(c, v, args) for c, v in zip(outputs, result, strict=False)
+            ] + list(result[len(outputs) :])
+            return type(result)(translated) if type(result) in (list, tuple) else translated
+        return result
+
+
+Prepare = Callable[[tuple[Any, ...], dict[str, Any]], tuple[tuple[Any, ...], dict[str, Any]]]
+"""Turns the arguments gradio passes into the ones the function gets."""
+Finish = Callable[[Any, tuple[Any, ...]], Any]
+"""Turns one result (and the arguments gradio passed) into what gradio gets."""
+
+
+def same_kind(
+    fn: Callable[..., Any], prepare: Prepare, finish: Finish, done: Callable[[], None]
+) -> Any:
+    """Return a function of the same kind as ``fn`` (sync, async, generator, async generator)
+    and signature, that runs ``prepare`` on its arguments, ``finish`` on each result, and
+    ``done`` at the end."""
+    if inspect.isasyncgenfunction(fn):
+
+        @functools.wraps(fn)
+        async def wrapped_agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+            args, kwargs = prepare(args, kwargs)
+            inner = fn(*args, **kwargs)
+            try:
+                async for item in inner:
+                    yield finish(item, args)
+            finally:
+                await inner.aclose()
+                done()
+
+        return wrapped_agen
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def wrapped_gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
+            args, kwargs = prepare(args, kwargs)
+            inner = fn(*args, **kwargs)
+            try:
+                for item in inner:
+                    yield finish(item, args)
+            finally:
+                inner.close()
+                done()
+
+        return wrapped_gen
+    if inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def wrapped_async(*args: Any, **kwargs: Any) -> Any:
+            args, kwargs = prepare(args, kwargs)
+            try:
+                return finish(await fn(*args, **kwargs), args)
+            finally:
+                done()
+
+        return wrapped_async
+
+    @functools.wraps(fn)
+    def wrapped_sync(*args: Any, **kwargs: Any) -> Any:
+        args, kwargs = prepare(args, kwargs)
+        try:
+            return finish(fn(*args, **kwargs), args)
+        finally:
+            done()
+
+    return wrapped_sync
+
+
+def _nothing() -> None:
+    """Run nothing after a function."""
+
+
+def _after_render() -> None:
+    """Wrap the functions a render just registered in its session."""
+    session = current_blocks_config()
+    if session is not None:
+        wrap_dependencies(session)
+
+
+def wrap_dependencies(blocks_config: Any) -> None:
+    """Wrap, once, every function registered in ``blocks_config`` (batch functions excepted)."""
+    for dependency in dependencies_of(blocks_config):
+        fn = getattr(dependency, "fn", None)
+        if fn is None or getattr(fn, _WRAPPED, False) or getattr(dependency, "batch", False):
+            continue
+        translator = _Translator(dependency.inputs, dependency.outputs)
+        renders = getattr(dependency, "renderable", None) is not None
+        wrapped = same_kind(
+            fn, translator.arguments, translator.result, _after_render if renders else _nothing
+        )
+        setattr(wrapped, _WRAPPED, True)
+        dependency.fn = wrapped
