@@ -36,8 +36,8 @@ from typing import Any
 from observable import Journal, is_observed, journal_of, path_of
 
 __all__ = [
-    "INSTALL_HINT",
     "GRADIO_CHECKED",
+    "INSTALL_HINT",
     "current_blocks_config",
     "current_root_block",
     "dependencies_of",
@@ -62,8 +62,8 @@ except ImportError as error:  # pragma: no cover - exercised in a subprocess tes
         f"observable_gradio needs gradio, which is not installed: {INSTALL_HINT}"
     ) from error
 
-from gradio import blocks as _blocks
-from gradio import utils as _utils
+from gradio import blocks as _blocks  # noqa: E402 - after the install hint
+from gradio import utils as _utils  # noqa: E402
 
 
 def _parameters(function: Callable[..., Any]) -> tuple[str, ...]:

@@ -85,7 +85,7 @@ with no_stub_files():
                 value, render, time_to_live=time_to_live, delete_callback=delete_callback
             )
 
-        @property  # type: ignore[override]
+        @property
         def value(self) -> Any:
             """The default value, as given (each session gets an observed deep copy of it)."""
             session = session_reading_default()
@@ -107,7 +107,7 @@ with no_stub_files():
             """Return a new journal for one session's value."""
             return Journal(maxlen=self._retention)
 
-        def get_config(self) -> dict[str, Any]:
+        def get_config(self, cls: Any = None) -> dict[str, Any]:
             """Gradio's config for a State, built without reading the default."""
             config: dict[str, Any] = gr.components.Component.get_config(self, _CONFIG_SHAPE)
             config.pop("value", None)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
-from observable_gradio import ObservableState, SharedState, StateBox, on
+from observable_gradio import ObservableState, SharedState, on
 
 from observable import journal_of
 
@@ -95,9 +95,9 @@ def tag(profile: Profile) -> str:
     return "tag"
 
 
-def raw_append_input_only(box: StateBox) -> str:
+def raw_append_input_only(items: list[int]) -> str:
     """Wired with plain Gradio: the state is an input only, so Gradio does not check it."""
-    box.value.append(len(box.value))
+    items.append(len(items))
     return "raw_append_input_only"
 
 
