@@ -28,6 +28,8 @@ from bench.report import (
 )
 from bench.streamlit_latency import SECTION as STREAMLIT_SECTION
 from bench.streamlit_latency import run_section as run_streamlit_latency
+from bench.sync_latency import SECTION as SYNC_SECTION
+from bench.sync_latency import run_section as run_sync_latency
 from bench.targets import evaluate, row_cells
 from bench.timing import MIN_REPEATS, Measurement, measure, settle
 from bench.workloads import FULL, SMOKE, Scale, subjects_for, workloads
@@ -74,7 +76,14 @@ def section_names(scale: Scale) -> list[str]:
     """Return every section name at this scale, in run order."""
     names = [w.name for w in workloads(scale)]
     names += [f"detect@{size}" for size in scale.detect_sizes]
-    return [*names, "memory", STREAMLIT_SECTION, *gradio_sections(), BACKENDS_SECTION]
+    return [
+        *names,
+        "memory",
+        STREAMLIT_SECTION,
+        SYNC_SECTION,
+        *gradio_sections(),
+        BACKENDS_SECTION,
+    ]
 
 
 def selected(name: str, only: Sequence[str] | None) -> bool:
@@ -176,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(streamlit.text)
         document["streamlit_latency"] = streamlit.json
         streamlit_targets = streamlit.targets
+    if selected(SYNC_SECTION, args.only):
+        synced = run_sync_latency(smoke=args.smoke, say=say)
+        say(synced.text)
+        document["streamlit_sync"] = synced.json
 
     gradio_targets = run_gradio(
         smoke=args.smoke,

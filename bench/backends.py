@@ -8,6 +8,11 @@
 - **Redis throughput**, one writer: changes per second acknowledged by Redis, in batches
   (``store.batch()`` of 1,000 appends: one commit script each) and one commit per change;
   plus the rate at which the replica process had applied them all.
+- **Redis contention**: 4 writer processes append ``[writer, i]`` to one shared list, one
+  commit per change, with ``store.lock`` around each append and without (conflicts,
+  catch-up and jittered, bounded retries). Reported: lost and duplicated writes (both
+  must be 0), throughput, p99 and maximum single-operation latency, and the longest
+  single back-off a writer waited.
 - **SQLite**: commits per second (one transaction per change with ``synchronous=full``
   and ``normal``, and batches of 1,000), and the time ``Store(url)`` takes to open a file
   whose journal holds 10^5 changes (no compaction), replaying them.
@@ -51,10 +56,12 @@ class Plan:
     sqlite_single: int
     sqlite_batched: int
     restart_entries: int
+    contended: int = 20_000
 
 
 FULL_PLAN = Plan(2_000, 100_000, 10_000, 2_000, 100_000, 100_000)
-SMOKE_PLAN = Plan(200, 10_000, 1_000, 200, 10_000, 10_000)
+SMOKE_PLAN = Plan(200, 10_000, 1_000, 200, 10_000, 10_000, contended=200)
+WRITERS = 4
 BATCH = 1_000
 
 
@@ -162,6 +169,98 @@ def _wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
 
 
 # -- measurements ----------------------------------------------------------------------
+def contend_main(url: str, writer: int, count: int, locked: bool) -> None:
+    """One contending writer: append ``[writer, i]`` to ``c``; print a JSON summary."""
+    from observable import Store
+
+    store = Store(url)
+    latencies: list[float] = []
+    started = time.monotonic()
+    for number in range(count):
+        before = time.monotonic()
+        if locked:
+            with store.lock("c"):
+                store["c"].append([writer, number])
+        else:
+            store["c"].append([writer, number])
+        latencies.append(time.monotonic() - before)
+    elapsed = time.monotonic() - started
+    backend: Any = store.backend
+    store.backend.close()
+    latencies.sort()
+    summary = {
+        "elapsed": elapsed,
+        "p99": _percentile(latencies, 99),
+        "max": latencies[-1] if latencies else None,
+        "worst_retry_wait": backend.worst_retry_wait,
+    }
+    print(json.dumps(summary), flush=True)
+
+
+def _contention(server_url: str, plan: Plan, locked: bool) -> dict[str, Any]:
+    from observable import Store
+
+    name = f"contend{int(locked)}"
+    url = f"{server_url}?store={name}"
+    setup = Store(url)
+    setup["c"] = []
+    setup.backend.close()
+    argv = [sys.executable, "-m", "bench.backends", "contend", url]
+    started = time.monotonic()
+    processes = [
+        subprocess.Popen(
+            [*argv, str(writer), str(plan.contended), str(int(locked))],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for writer in range(WRITERS)
+    ]
+    summaries = []
+    for process in processes:
+        out, _ = process.communicate(timeout=1800)
+        summaries.append(json.loads(out.strip().splitlines()[-1]))
+    elapsed = time.monotonic() - started
+    check = Store(url)
+    items = [tuple(item) for item in check["c"]]
+    check.backend.close()
+    expected = {(writer, number) for writer in range(WRITERS) for number in range(plan.contended)}
+    present = set(items)
+    return {
+        "writers": WRITERS,
+        "changes_each": plan.contended,
+        "lost": len(expected - present),
+        "duplicated": len(items) - len(present),
+        "per_s": _rate(WRITERS * plan.contended, elapsed),
+        "p99_s": max(s["p99"] for s in summaries),
+        "max_s": max(s["max"] for s in summaries),
+        "worst_retry_wait_s": max(s["worst_retry_wait"] for s in summaries),
+    }
+
+
+def _contention_rows(
+    server_url: str, plan: Plan, say: Callable[[str], None], results: dict[str, Any]
+) -> list[list[str]]:
+    rows = []
+    for locked in (True, False):
+        found = _contention(server_url, plan, locked)
+        label = "with store.lock" if locked else "no lock"
+        results["contention_locked" if locked else "contention_unlocked"] = found
+        sound = found["lost"] == 0 and found["duplicated"] == 0
+        rows.append(
+            [
+                f"redis, {WRITERS} writers x {plan.contended:,}, {label}",
+                f"{found['per_s']:,.0f} changes/s; p99 {_ms(found['p99_s'])} ms, "
+                f"max {_ms(found['max_s'])} ms",
+                f"lost {found['lost']}, duplicated {found['duplicated']}; longest back-off "
+                f"{_ms(found['worst_retry_wait_s'])} ms",
+                f"lost = duplicated = 0: {PASS if sound else MISS}",
+            ]
+        )
+        say(f"  redis contention ({label}): {rows[-1][1]}; {rows[-1][2]}")
+    return rows
+
+
 def _redis_rows(plan: Plan, say: Callable[[str], None]) -> tuple[list[list[str]], dict[str, Any]]:
     from observable import Store
     from tests.support.redis_server import RedisServer
@@ -242,6 +341,7 @@ def _redis_rows(plan: Plan, say: Callable[[str], None]) -> tuple[list[list[str]]
                 ]
             )
             say(f"  redis single: {_rate(plan.single_changes, single):,.0f} changes/s")
+            rows += _contention_rows(server.url, plan, say, results)
         finally:
             replica.close()
             writer.backend.close()
@@ -323,6 +423,7 @@ def run_section(*, smoke: bool, say: Callable[[str], None]) -> Section:
     say(f"== backends ({'smoke' if smoke else 'full'}) ==")
     redis_rows, redis_json = _redis_rows(plan, say)
     sqlite_rows, sqlite_json = _sqlite_rows(plan, say)
+    targets: list[TargetResult] = []
     text = "\n".join(
         [
             "== backends: Redis on loopback, SQLite on local disk ==",
@@ -330,9 +431,19 @@ def run_section(*, smoke: bool, say: Callable[[str], None]) -> Section:
             "",
         ]
     )
+    for mode in ("contention_locked", "contention_unlocked"):
+        found = redis_json.get(mode)
+        if found is not None:
+            targets.append(
+                TargetResult(
+                    f"redis {mode.replace('_', ', ')}: no lost or duplicated writes",
+                    f"lost {found['lost']}, duplicated {found['duplicated']}",
+                    PASS if found["lost"] == found["duplicated"] == 0 else MISS,
+                )
+            )
     latency = redis_json.get("latency_s", {}).get("p50")
     rate = redis_json.get("batched", {}).get("committed_per_s")
-    targets = [
+    targets += [
         TargetResult(
             f"redis propagation p50 <= {TARGET_P50_MS:g} ms",
             f"{_ms(latency)} ms",
@@ -350,6 +461,8 @@ def run_section(*, smoke: bool, say: Callable[[str], None]) -> Section:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["replica"]:
         replica_main(sys.argv[2])
+    elif sys.argv[1:2] == ["contend"]:
+        contend_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1")
     else:
         result = run_section(smoke="--smoke" in sys.argv, say=print)
         print(result.text)

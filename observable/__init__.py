@@ -12,15 +12,17 @@ from __future__ import annotations
 from . import proxies as proxies
 from .backends import Backend, BackendUnavailable, MemoryBackend, backend_from_url
 from .change import MISSING, Change, Effect, Member, Path
-from .journal import DEFAULT_RETENTION, Conflict, Journal, JournalTruncated, Subscriber
+from .errors import Conflict, JournalTruncated, ObservableError, PatchError, ReadOnlyError
+from .journal import DEFAULT_RETENTION, Journal, Subscriber
 from .observe import is_observed, journal_of, observe, path_of, snapshot, unwrap
 from .origin import current_origin, origin
-from .patch import PatchError, apply, invert, to_json_document, to_json_patch
+from .patch import apply, invert, to_json_document, to_json_patch
 from .proxies import ObservedProxy
-from .readonly import ReadOnlyError, readonly
+from .readonly import readonly
 from .registry import proxy_class_for, register_proxy, unregister_proxy
 from .store import ReadOnlyStore, Store
 from .store_keys import keys_of
+from .values import indistinguishable
 
 __all__ = [
     "DEFAULT_RETENTION",
@@ -34,6 +36,7 @@ __all__ = [
     "JournalTruncated",
     "Member",
     "MemoryBackend",
+    "ObservableError",
     "ObservedProxy",
     "PatchError",
     "Path",
@@ -44,6 +47,7 @@ __all__ = [
     "apply",
     "backend_from_url",
     "current_origin",
+    "indistinguishable",
     "invert",
     "is_observed",
     "journal_of",

@@ -9,10 +9,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from .backends.errors import CodecError
+from .backends.quarantine import NOTHING
+from .backends.safety import apply_change
 from .change import Change
 from .journal import DEFAULT_RETENTION, Journal, logger
 from .observe import observe
-from .patch import apply_effect, follow_path
 from .proxies.base import node_of
 from .store_keys import keys_of
 
@@ -92,17 +94,40 @@ class StoreEngine:
         """Notify the subscribers of ``keys`` as if they had changed."""
         self._notify({key: [] for key in keys})
 
-    def apply_remote(self, changes: Iterable[Change]) -> None:
-        """Apply changes made elsewhere: to the raw value, into the journal, then notify."""
+    def apply_remote(
+        self,
+        changes: Iterable[Change],
+        *,
+        silent: bool = False,
+        refused: Callable[[Change, CodecError], Change] | None = None,
+    ) -> list[Change]:
+        """Apply changes read from a backend: to the raw value, into the journal, then notify.
+
+        Each change is checked against the value first (``observable.backends.safety``):
+        stored data never reaches anything but the value's own data. A change that does
+        not fit raises :class:`~observable.backends.CodecError`, or, with ``refused``,
+        is replaced in the journal by what ``refused(change, error)`` returns. A change
+        whose effect is the empty ``("sequence", ())`` is journaled without applying.
+        ``silent`` changes notify nobody. Return the journaled changes.
+        """
         applied = []
         with self.journal.lock:
+            raw = self.raw_root
             for change in changes:
-                apply_effect(follow_path(self.raw_root, change.path), change.effect)
+                if change.effect != NOTHING:
+                    try:
+                        apply_change(raw, change)
+                    except CodecError as error:
+                        if refused is None:
+                            raise
+                        change = refused(change, error)
                 self.journal.append_existing(change)
                 applied.append(change)
-        with self.journal.batch():
-            for change in applied:
-                self.journal.deliver(change)
+        if not silent:
+            with self.journal.batch():
+                for change in applied:
+                    self.journal.deliver(change)
+        return applied
 
     def load(self, values: dict[str, Any], version: int) -> None:
         """Replace the whole state with ``values`` at journal ``version``; notify every key."""
@@ -111,7 +136,6 @@ class StoreEngine:
             touched = set(raw) | set(values)
             raw.clear()
             raw.update(values)
-            node_of(self.root).children = None
             self.journal.restart_at(version)
         self.touch(touched)
 

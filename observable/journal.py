@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .change import Change, Effect, Path
+from .errors import Conflict, JournalTruncated
 from .origin import get_origin
 
 __all__ = [
@@ -37,18 +38,6 @@ CommitHook = Callable[[Change], object]
 """Called with each local change before it is appended; raising refuses the change."""
 
 
-class JournalTruncated(LookupError):
-    """A reader asked for changes that the journal no longer retains."""
-
-
-class Conflict(Exception):
-    """Raised by a commit hook when the journal is behind a shared log.
-
-    The writer rolls its operation back, calls :meth:`Journal.catch_up`, and runs the
-    operation again against the caught-up value.
-    """
-
-
 class _BatchState(threading.local):
     depth = 0
     pending: list[Change] | None = None
@@ -71,6 +60,7 @@ class Journal:
         "catch_up_hook",
         "commit_hook",
         "lock",
+        "nodes",
         "subscribed",
     )
 
@@ -85,6 +75,8 @@ class Journal:
         self.subscribed = False
         """Whether anyone subscribes: writers skip :meth:`deliver` when nobody does."""
         self._batch = _BatchState()
+        self.nodes: dict[int, Any] = {}
+        """Internal: the live proxy nodes of this journal's values, by object identity."""
         self.commit_hook: CommitHook | None = None
         """Set by a backend: sees (and may refuse) every local change before it is appended."""
         self.catch_up_hook: Callable[[], object] | None = None
@@ -120,6 +112,8 @@ class Journal:
 
         Raises :class:`JournalTruncated` when some of them were already dropped.
         """
+        if type(version) is not int:
+            raise TypeError(f"since() takes an int version, not {type(version).__name__}")
         with self.lock:
             if version > self._version or version < 0:
                 raise ValueError(f"version {version} is outside 0..{self._version}")

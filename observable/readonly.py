@@ -2,47 +2,34 @@
 
 from __future__ import annotations
 
+import collections
 import copy
+import functools
 import types
 from collections.abc import Iterator
 from typing import Any
 
 import wrapt
 
+from .errors import ReadOnlyError
 from .values import SCALAR_TYPES
 
 __all__ = ["ReadOnlyError", "ReadOnlyView", "readonly"]
 
-_MUTATORS = frozenset(
-    {
-        "add",
-        "append",
-        "appendleft",
-        "clear",
-        "difference_update",
-        "discard",
-        "extend",
-        "extendleft",
-        "insert",
-        "intersection_update",
-        "move_to_end",
-        "pop",
-        "popitem",
-        "popleft",
-        "remove",
-        "reverse",
-        "rotate",
-        "setdefault",
-        "sort",
-        "subtract",
-        "symmetric_difference_update",
-        "update",
-    }
-)
 
 
-class ReadOnlyError(TypeError):
-    """A mutation was attempted through a read-only view."""
+@functools.cache
+def _mutators() -> frozenset[str]:
+    """Every mutator name of every proxy kind's method table, and the in-place operators."""
+    return _mutator_names()
+
+
+def _mutator_names() -> frozenset[str]:
+    from .proxies import ObservedProxy
+    from .proxies.base import IN_PLACE_OPERATORS, PROXY_TYPES
+
+    names = {name for kind in PROXY_TYPES | {ObservedProxy} for name in kind.mutators}
+    return frozenset(names | set(IN_PLACE_OPERATORS))
 
 
 def _refuse(name: str) -> ReadOnlyError:
@@ -58,7 +45,7 @@ class ReadOnlyView(wrapt.ObjectProxy[Any]):
         return repr(self.__wrapped__)
 
     def __getattr__(self, name: str) -> Any:
-        if name in _MUTATORS:
+        if name in _mutators():
             raise _refuse(f".{name}()")
         value = getattr(self.__wrapped__, name)
         if (
@@ -72,7 +59,11 @@ class ReadOnlyView(wrapt.ObjectProxy[Any]):
         return readonly(value) if not callable(value) else value
 
     def __getitem__(self, key: Any) -> Any:
-        return readonly(self.__wrapped__[key])
+        wrapped = self.__wrapped__
+        if isinstance(wrapped, collections.defaultdict) and key not in wrapped:
+            if wrapped.default_factory is not None:
+                raise _refuse(f"inserting the default for missing key {key!r}")
+        return readonly(wrapped[key])
 
     def __iter__(self) -> Iterator[Any]:
         for value in self.__wrapped__:
@@ -123,8 +114,14 @@ def _refuse_in_place(name: str) -> Any:
     return method
 
 
-for _name in ("__iadd__", "__isub__", "__imul__", "__ior__", "__iand__", "__ixor__"):
-    setattr(ReadOnlyView, _name, _refuse_in_place(_name))
+def _install_refusals() -> None:
+    from .proxies.base import IN_PLACE_OPERATORS
+
+    for name in IN_PLACE_OPERATORS:
+        setattr(ReadOnlyView, name, _refuse_in_place(name))
+
+
+_install_refusals()
 
 
 def readonly(value: Any) -> Any:

@@ -1,11 +1,31 @@
-"""Which proxy class observes which type: a public, extensible registry."""
+"""Which proxy class observes which type: a public, extensible registry, and the one rule.
+
+The rule, in order:
+
+1. Immutable scalars (numbers, strings, bytes, dates and times, ``Decimal``, ``UUID``…)
+   come back raw.
+2. A type registered with :func:`register_proxy` (or a subclass of one) gets that proxy,
+   or passes through raw when registered with ``None``. ``dict``, ``list``, ``set``,
+   ``frozenset``, ``tuple`` (named tuples included), ``collections.deque``,
+   ``bytearray``, ``OrderedDict``, ``defaultdict`` and ``Counter`` are registered.
+3. Classes, functions, modules, enum members and exceptions come back raw.
+4. Instances of classes written in Python are observed as objects when the class is a
+   dataclass, an attrs class or a pydantic model (wherever it is defined), or when it is
+   defined in the user's own code (see :mod:`observable.source`).
+5. Everything else passes through raw: C types (NumPy arrays) and classes of installed
+   libraries and the standard library (pandas DataFrames, PIL images, ``pathlib.Path``,
+   locks and queues), which manage their own state. Announce their in-place edits with
+   ``Store.touch(key)``, or register a proxy for them.
+"""
 
 from __future__ import annotations
 
 import enum
+import functools
 import types
 from typing import TYPE_CHECKING
 
+from .source import is_user_class
 from .values import SCALAR_TYPES
 
 if TYPE_CHECKING:
@@ -75,12 +95,40 @@ def _lookup(kind: type) -> type[ObservedProxy] | None:
         return None
     for base in kind.__mro__:
         if base in _registry:
-            return _registry[base]
-    if issubclass(kind, _RAW_TYPES):
+            registered = _registry[base]
+            return None if registered is None else registered.specialize(kind)
+    if issubclass(kind, _RAW_TYPES) or not _object_proxy or not _defined_in_python(kind):
         return None
-    if _object_proxy and _defined_in_python(kind):
-        return _object_proxy[0]
+    if is_structured_data_class(kind) or is_user_class(kind):
+        return _object_proxy[0].specialize(kind)
     return None
+
+
+def is_structured_data_class(kind: type) -> bool:
+    """Tell whether ``kind`` is a dataclass, an attrs class or a pydantic model."""
+    return any(
+        marker in base.__dict__
+        for base in kind.__mro__
+        for marker in ("__dataclass_fields__", "__attrs_attrs__", "__pydantic_fields__")
+    ) and not _is_library_base(kind)
+
+
+@functools.lru_cache(maxsize=4096)
+def runs_on_proxy(kind: type, name: str) -> bool:
+    """Tell whether method ``name`` of ``kind`` runs bound to the proxy (so its edits are seen).
+
+    Methods defined by the user's classes and by observed data classes do; methods a
+    library base class defines (a pydantic model's ``model_dump``) run on the value itself.
+    """
+    for klass in kind.__mro__:
+        if name in klass.__dict__:
+            return klass is not object and (is_user_class(klass) or is_structured_data_class(klass))
+    return False
+
+
+def _is_library_base(kind: type) -> bool:
+    # pydantic's own BaseModel (not a model users define) has __pydantic_fields__ too.
+    return kind.__module__.startswith("pydantic.")
 
 
 def _defined_in_python(kind: type) -> bool:

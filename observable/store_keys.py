@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .change import Change, Effect
+from .change import Change
+from .effects import as_effect
 
 __all__ = ["keys_of"]
 
@@ -12,13 +13,4 @@ def keys_of(change: Change) -> tuple[str, ...]:
     its effect adds, replaces or removes at the root."""
     if change.path:
         return (change.path[0],)
-    return tuple(_effect_keys(change.effect))
-
-
-def _effect_keys(effect: Effect) -> list[str]:
-    kind = effect[0]
-    if kind == "item":
-        return [effect[1]]
-    if kind == "sequence":
-        return [key for step in effect[1] for key in _effect_keys(step)]
-    return []
+    return tuple(as_effect(change.effect).root_keys())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import datetime
 import decimal
@@ -13,6 +14,7 @@ from .change import MISSING
 
 __all__ = [
     "SCALAR_TYPES",
+    "indistinguishable",
     "instance_attribute",
     "instance_attributes",
     "is_noop_write",
@@ -44,25 +46,117 @@ SCALAR_TYPES: frozenset[type] = frozenset(
 """Immutable scalar types: returned raw by proxies and never copied."""
 
 _deepcopy = copy.deepcopy
+_EXACT_TYPES: frozenset[type] = frozenset({type(None), bool, int, str, bytes})
+"""Scalars whose equality (within one type) already means indistinguishable."""
 
 
 def snapshot_value(value: Any) -> Any:
-    """Return a plain deep copy of ``value``, or ``value`` itself when it is an immutable scalar."""
+    """Return a plain deep copy of ``value``, or ``value`` itself when it is an immutable scalar.
+
+    Parts that cannot be deep-copied (locks, queues, generators, objects whose
+    ``__deepcopy__`` raises) are kept by reference, as plain Python keeps them.
+    """
     if type(value) in SCALAR_TYPES:
         return value
-    return _deepcopy(value)
+    try:
+        return _deepcopy(value)
+    except Exception:
+        return _copy_what_copies(value, {})
+
+
+def _copy_what_copies(value: Any, memo: dict[int, Any]) -> Any:
+    kind = type(value)
+    if kind in SCALAR_TYPES:
+        return value
+    if id(value) in memo:
+        return memo[id(value)]
+    if kind is list:
+        items: list[Any] = []
+        memo[id(value)] = items
+        items.extend(_copy_what_copies(item, memo) for item in value)
+        return items
+    if kind is dict:
+        mapping: dict[Any, Any] = {}
+        memo[id(value)] = mapping
+        for key, item in value.items():
+            mapping[key] = _copy_what_copies(item, memo)
+        return mapping
+    if kind is tuple:
+        return tuple(_copy_what_copies(item, memo) for item in value)
+    try:
+        return _deepcopy(value, memo)
+    except Exception:
+        return value
+
+
+def indistinguishable(old: Any, new: Any) -> bool:
+    """Tell whether ``new`` cannot be told from ``old``: writing it over ``old`` is no change.
+
+    The journal's rule for every write (see :func:`is_noop_write`), for integrations that
+    decide themselves whether an assignment changes anything.
+    """
+    return is_noop_write(old, new)
 
 
 def is_noop_write(old: Any, new: Any) -> bool:
-    """Tell whether writing ``new`` where ``old`` stands changes nothing.
+    """Tell whether writing ``new`` where ``old`` stands changes nothing anyone can see.
 
-    True for the very same object, or an equal immutable scalar of the same type
-    (``1`` over ``True`` is a change: it shows in the value's repr).
+    True for the very same object, and for a value indistinguishable from the old one:
+    the same type and equal, with the same ``repr`` where equality hides a difference
+    (``-0.0`` and ``0.0``, ``Decimal("1.0")`` and ``Decimal("1.00")``, datetimes in
+    other zones). Containers (list, tuple, dict, set, frozenset, deque, bytearray) of
+    indistinguishable contents count as the same; other objects only by identity.
     """
     if old is new:
         return True
-    kind = type(new)
-    return kind is type(old) and kind in SCALAR_TYPES and old == new
+    return type(old) is type(new) and _indistinguishable(old, new, 0)
+
+
+_CONTAINER_TYPES: frozenset[type] = frozenset(
+    {list, tuple, dict, set, frozenset, collections.deque, bytearray}
+)
+_MAX_DEPTH = 100
+
+
+def _indistinguishable(old: Any, new: Any, depth: int) -> bool:
+    if old is new:
+        return True
+    kind = type(old)
+    if kind is not type(new):
+        return False
+    if kind in SCALAR_TYPES:
+        try:
+            if not old == new:
+                return False
+        except Exception:
+            return False
+        return kind in _EXACT_TYPES or repr(old) == repr(new)
+    if kind not in _CONTAINER_TYPES and not issubclass(kind, tuple):
+        return False
+    if depth > _MAX_DEPTH or len(old) != len(new):
+        return False
+    if kind is dict:
+        if list(old) != list(new):
+            return False
+        for (key_a, value_a), (key_b, value_b) in zip(old.items(), new.items(), strict=True):
+            if not (
+                _indistinguishable(key_a, key_b, depth + 1)
+                and _indistinguishable(value_a, value_b, depth + 1)
+            ):
+                return False
+        return True
+    if kind is set or kind is frozenset:
+        if old != new:
+            return False
+        olds = {member: member for member in old}
+        return all(_indistinguishable(olds[member], member, depth + 1) for member in new)
+    if kind is bytearray:
+        return bool(old == new)
+    if kind is collections.deque and old.maxlen != new.maxlen:
+        return False
+    return all(
+        _indistinguishable(a, b, depth + 1) for a, b in zip(old, new, strict=True)
+    )
 
 
 def instance_attribute(target: Any, name: str) -> Any:

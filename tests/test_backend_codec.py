@@ -309,8 +309,8 @@ def test_every_kind_of_change_round_trips_without_its_seq() -> None:
         kinds = {change.effect[0] for change in changes}
         assert kinds >= {"splice", "permute", "item", "attr", "members", "reorder", "sequence"}
         for change in changes:
-            back, silent = codec.decode_change(codec.encode_change(change), change.seq)
-            assert back == change and not silent
+            decoded_one = codec.decode_change(codec.encode_change(change), change.seq)
+            assert decoded_one.change == change and not decoded_one.silent
         texts = [codec.encode_change(change, silent=True) for change in changes]
         decoded = codec.decode_changes("[" + ",".join(texts) + "]", 10)
         assert [item.change.seq for item in decoded] == list(range(10, 10 + len(changes)))

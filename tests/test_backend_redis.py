@@ -34,6 +34,9 @@ pytestmark = [pytest.mark.server, pytest.mark.timeout(120)]
 
 StoreFactory = Callable[..., Store]
 
+_WIPES = {"block": 0.2, "reseed_wait": 1.5}
+"""Options of replicas in wipe tests: each notices a wipe well within the claim window."""
+
 
 class Opaque:
     """A type the codec does not know."""
@@ -57,7 +60,10 @@ def _factory(server: RedisServer) -> Iterator[StoreFactory]:
     opened: list[Store] = []
 
     def make(name: str = "test", **options: Any) -> Store:
-        query = "&".join(f"{key}={value}" for key, value in {"store": name, **options}.items())
+        # A fresh store waits reseed_wait for claims before its first seeding; tests of
+        # wipes pass a realistic one.
+        settings = {"store": name, "reseed_wait": 0.2, **options}
+        query = "&".join(f"{key}={value}" for key, value in settings.items())
         store = Store(f"{server.url}?{query}")
         opened.append(store)
         return store
@@ -296,7 +302,7 @@ def test_a_restart_without_persistence_is_detected_and_reseeded(
     stores: StoreFactory, server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Guarantee 6: the epoch is gone, a replica re-seeds, nothing is reset to empty."""
-    first, second = stores(), stores()
+    first, second = stores(**_WIPES), stores(**_WIPES)
     first["log"] = [1, 2]
     second["tags"] = {"a"}
     _converged(first, second)
@@ -320,10 +326,10 @@ def test_a_restart_without_persistence_is_detected_and_reseeded(
 def test_a_fresh_replica_on_a_wiped_server_does_not_empty_the_others(
     stores: StoreFactory, server: RedisServer
 ) -> None:
-    first = stores()
+    first = stores(**_WIPES)
     first["log"] = list(range(10))
     _client(server).flushall()  # every key gone, connections intact
-    fresh = stores()  # seeds an empty store...
+    fresh = stores(**_WIPES)  # claims a re-seed with nothing; the older replica wins
     _wait(lambda: fresh.get("log") == list(range(10)), "the older replica to supersede it")
     _converged(first, fresh)
 
@@ -331,7 +337,7 @@ def test_a_fresh_replica_on_a_wiped_server_does_not_empty_the_others(
 def test_a_server_that_lost_recent_writes_is_reseeded_from_the_replicas(
     stores: StoreFactory, server: RedisServer
 ) -> None:
-    first, second = stores(), stores()
+    first, second = stores(**_WIPES), stores(**_WIPES)
     first["log"] = []
     for number in range(10):
         first["log"].append(number)

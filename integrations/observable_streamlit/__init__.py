@@ -48,3 +48,28 @@ __all__ = [
     "server_state_lock",
     "shared_store",
 ]
+
+# -- synced rooms (observable_streamlit.sync) ----------------------------------------------
+from .sync import (
+    READ_ONLY_MESSAGE,
+    Presence,
+    Room,
+    leave_room,
+    not_synced,
+    private_room,
+    room_presence,
+    select_room,
+    sync,
+)
+
+__all__ += [
+    "READ_ONLY_MESSAGE",
+    "Presence",
+    "Room",
+    "leave_room",
+    "not_synced",
+    "private_room",
+    "room_presence",
+    "select_room",
+    "sync",
+]

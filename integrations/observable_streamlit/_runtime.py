@@ -574,3 +574,220 @@ def _copy_client_state(source: ClientState) -> ClientState:
     copy.is_auto_rerun = False
     copy.is_history_navigation = False
     return copy
+
+
+# ----------------------------------------------------------------------------------------
+# Synced widgets and presence (``observable_streamlit.sync``): private names used, and why.
+#
+# ``ScriptRunContext.session_state._state`` (the session's ``SessionState``)
+#     Its ``register_widget(metadata, user_key)`` is the one call every widget makes,
+#     after it built its element and before it reads its value. The sync layer replaces
+#     it *on that session's instance only* (never on the class) while a ``sync`` block is
+#     active in the session: it sees the widget id, value type, serializer and user key,
+#     may put the room's value in ``_new_session_state`` (exactly what
+#     ``st.session_state[key] = v`` does, minus the "already instantiated" check, which
+#     cannot trigger before registration) and may hand Streamlit a hidden user key
+#     (``$$STREAMLIT_INTERNAL_KEY...``) for an unkeyed widget: Streamlit only tells the
+#     browser to adopt a server-set value (``set_value``) for widgets with a user key.
+# ``SessionState._new_widget_state`` / ``_key_id_mapper``
+#     The value the browser sent this run (to tell a user's action from a server-side
+#     rerun) and whether a session-state key belongs to a widget.
+# ``Runtime.disconnect_session`` / ``Runtime.close_session``
+#     Wrapped on the runtime instance so presence drops a tab the moment it goes away.
+# ----------------------------------------------------------------------------------------
+
+_SYNC_KEY_PREFIX: Final = "$$STREAMLIT_INTERNAL_KEY_observable_sync_"
+_TRIGGER_TYPES: Final = frozenset(
+    {"trigger_value", "string_trigger_value", "json_trigger_value", "chat_input_value"}
+)
+_MISSING: Final = object()
+
+
+class WidgetRegistration:
+    """One widget being registered in a session: what the sync layer may read and set."""
+
+    __slots__ = ("_metadata", "_state", "_user_key")
+
+    def __init__(self, state: Any, metadata: Any, user_key: str | None) -> None:
+        """Wrap Streamlit's session state, the widget's metadata and its user key."""
+        self._state = state
+        self._metadata = metadata
+        self._user_key = user_key
+
+    @property
+    def widget_id(self) -> str:
+        """The element id (stable across sessions for the same call site and parameters)."""
+        return str(self._metadata.id)
+
+    @property
+    def user_key(self) -> str | None:
+        """The ``key=`` the app gave the widget, if any."""
+        return self._user_key
+
+    @property
+    def is_action(self) -> bool:
+        """True for buttons, submit buttons, chat inputs: triggers are never synced."""
+        return self._metadata.value_type in _TRIGGER_TYPES
+
+    @property
+    def state_key(self) -> str:
+        """The session-state key the value is set through (a hidden one when unkeyed)."""
+        return self._user_key or _SYNC_KEY_PREFIX + self.widget_id
+
+    def wire(self, value: Any) -> Any:
+        """Return the JSON-ready value the browser would send for ``value``."""
+        return _plain_wire(self._metadata.serializer(value))
+
+    def sent_wire(self) -> Any:
+        """Return the wire value the browser sent this run, or None if it sent none."""
+        states = self._state._new_widget_state
+        if self.widget_id not in states.states:
+            return None
+        try:
+            return self.wire(states[self.widget_id])
+        except Exception:  # a value the serializer rejects: treat as "nothing sent"
+            return None
+
+    def set_by_app(self) -> bool:
+        """True when the app set this widget through ``st.session_state`` in this run."""
+        return self._user_key is not None and self._state.is_new_state_value(self._user_key)
+
+    def current_wire(self) -> Any:
+        """Return the wire value the widget would get now, or ``_MISSING`` on first show."""
+        try:
+            return self.wire(self._state[self.widget_id])
+        except KeyError:
+            return _MISSING
+
+    def push(self, wire: Any) -> None:
+        """Make the widget show ``wire`` this run, in the browser too (like session state)."""
+        key = self.state_key
+        self._state._key_id_mapper[key] = self.widget_id
+        self._state._new_session_state[key] = self._metadata.deserializer(wire)
+
+
+def _plain_wire(value: Any) -> Any:
+    """Turn a serializer's output (maybe a protobuf repeated field) into JSON-ready data."""
+    if isinstance(value, str | bytes | bool | int | float) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain_wire(v) for k, v in value.items()}
+    try:
+        return [_plain_wire(v) for v in value]
+    except TypeError:
+        return str(value)
+
+
+WidgetHook = Callable[[WidgetRegistration, Callable[[str | None], Any]], Any]
+"""``hook(registration, register)``: ``register(user_key)`` runs Streamlit's own code."""
+
+_HOOK_ATTRIBUTE: Final = "register_widget"
+
+
+def session_state_internals() -> Any:
+    """Return the calling session's ``SessionState`` (not the proxy), or None off a script."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    return getattr(ctx.session_state, "_state", None)
+
+
+def install_widget_hook(hook: WidgetHook) -> bool:
+    """Route the calling session's widget registrations through ``hook``; True if installed.
+
+    Set on the session's ``SafeSessionState`` instance (idempotent): the class and other
+    sessions are untouched. The hook runs under the session state's lock.
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return False
+    safe = ctx.session_state
+    if _HOOK_ATTRIBUTE in getattr(safe, "__dict__", {}):
+        return True
+    state = getattr(safe, "_state", None)
+    lock = getattr(safe, "_lock", None)
+    original = getattr(type(safe), _HOOK_ATTRIBUTE, None)
+    if state is None or lock is None or not callable(original) or not hasattr(safe, "__dict__"):
+        raise _unsupported(["SafeSessionState.register_widget/_state/_lock"])
+
+    def register_widget(metadata: Any, user_key: str | None) -> Any:
+        """Let the sync layer see and steer one registration."""
+
+        def register(key: str | None) -> Any:
+            return original(safe, metadata, key)
+
+        with lock:
+            return hook(WidgetRegistration(state, metadata, user_key), register)
+
+    object.__setattr__(safe, _HOOK_ATTRIBUTE, register_widget)
+    return True
+
+
+def widget_owns_key(key: str) -> bool:
+    """True when ``key`` in ``st.session_state`` is (or was) a widget's key in this session."""
+    state = session_state_internals()
+    if state is None:
+        return False
+    return state._key_id_mapper.get_id_from_key(key, None) is not None
+
+
+def is_internal_key(key: str) -> bool:
+    """True for Streamlit's own hidden session-state keys (and the sync layer's)."""
+    return key.startswith("$$STREAMLIT_INTERNAL_KEY")
+
+
+_end_listeners: list[Callable[[str], None]] = []
+_end_lock = threading.Lock()
+_END_MARK: Final = "__observable_session_end__"
+
+
+def on_session_end(listener: Callable[[str], None]) -> bool:
+    """Call ``listener(session_id)`` on the event loop when a session disconnects or closes.
+
+    Installed on the live runtime instance on first use; returns False without one.
+    """
+    runtime = _live_runtime()
+    if runtime is None:
+        return False
+    with _end_lock:
+        if listener not in _end_listeners:
+            _end_listeners.append(listener)
+        for name in ("disconnect_session", "close_session"):
+            method = getattr(runtime, name)
+            if getattr(method, _END_MARK, False):
+                continue
+            setattr(runtime, name, _notify_after(method))
+    return True
+
+
+def _notify_after(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a runtime method taking ``session_id`` first so listeners hear about it."""
+
+    def wrapper(session_id: str, *args: Any, **kwargs: Any) -> Any:
+        result = method(session_id, *args, **kwargs)
+        for listener in list(_end_listeners):
+            try:
+                listener(session_id)
+            except Exception:
+                _LOGGER.exception("observable: session-end listener failed")
+        return result
+
+    setattr(wrapper, _END_MARK, True)
+    return wrapper
+
+
+def session_is_connected(session_id: str) -> bool:
+    """True while ``session_id`` is an active (connected) session of this server."""
+    return session_id in active_session_ids()
+
+
+__all__ += [
+    "WidgetHook",
+    "WidgetRegistration",
+    "install_widget_hook",
+    "is_internal_key",
+    "on_session_end",
+    "session_is_connected",
+    "session_state_internals",
+    "widget_owns_key",
+]

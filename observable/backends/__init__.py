@@ -16,8 +16,10 @@ from .base import (
     backend_from_url,
     register_backend,
 )
-from .codec import Codec, CodecError, register_type, unregister_type
+from .codec import Codec, register_type, unregister_type
+from .errors import CodecError, KeyQuarantined, StateLost
 from .memory import MemoryBackend
+from .quarantine import Quarantined
 
 __all__ = [
     "Backend",
@@ -25,8 +27,11 @@ __all__ = [
     "BatchConflict",
     "Codec",
     "CodecError",
+    "KeyQuarantined",
     "LockLost",
     "MemoryBackend",
+    "Quarantined",
+    "StateLost",
     "StateReloaded",
     "backend_from_url",
     "register_backend",

@@ -71,6 +71,13 @@ class Backend:
         """Return a lock for ``key`` shared by every process, or ``None`` for a local lock."""
         return None
 
+    def quarantined(self) -> dict[Any, Any]:
+        """Return the store keys held back because a stored entry was refused (none here).
+
+        See ``observable.backends.quarantine`` and ``docs/backends.md``.
+        """
+        return {}
+
     def batch(self) -> AbstractContextManager[None] | None:
         """Return a context that commits the changes made in it together, or ``None``.
 
@@ -105,7 +112,8 @@ def backend_from_url(url: str) -> Backend:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
-            raise ValueError(f"the {scheme}:// backend is not available: {error}") from error
+            hint = ': pip install "observable-journal[redis]"' if scheme.startswith("redis") else ""
+            raise ValueError(f"the {scheme}:// backend is not available ({error}){hint}") from error
         target: Any = module
         for part in attribute.split("."):
             target = getattr(target, part)

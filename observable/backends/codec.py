@@ -34,14 +34,21 @@ collide with data.
 Without ``encode``/``decode`` functions the instance attributes are stored and restored
 without calling ``__init__``. Dataclasses, ``NamedTuple`` classes and ``Enum`` classes work
 without registration, as long as the reading process has imported the module that
-defines them (the codec never imports a module named in the data). A value of any other
-type raises :class:`CodecError`, which names the type and how to register it.
+defines them (the codec never imports a module named in the data, and decoding never
+registers a type; see :mod:`observable.backends.types`). A value of any other type raises
+:class:`CodecError`, which names the type and how to register it.
 
-**Pickle** is off by default. ``Codec(allow_pickle=True)`` (URL option ``pickle=1``)
-pickles values of unregistered types and unpickles them when reading. Unpickling runs
-arbitrary code chosen by whoever wrote the data: enable it only when every process that
-can write to the backend (and the backend itself) is fully trusted. A codec without
-pickle refuses pickled data it reads, with a :class:`CodecError`.
+**Bounded decoding.** Stored text longer than ``max_size`` characters, nested deeper
+than ``max_depth`` containers, or holding an integer of more than ``max_digits`` digits
+is refused with :class:`CodecError` before it is parsed into values; encoding refuses
+the same, so nothing is written that cannot be read back.
+
+**Pickle** is off by default, and only code can turn it on for one store:
+``SQLiteBackend(path, codec=Codec(allow_pickle=True))``. No URL option, environment
+variable or stored data can enable it. Unpickling runs arbitrary code chosen by whoever
+wrote the data: enable it only when every process that can write to the backend (and
+the backend itself) is fully trusted. A codec without pickle refuses pickled data it
+reads, with a :class:`CodecError`.
 
 Limits: JSON has no identity, so a mutable value reached twice is written twice and read
 back as two copies, and a cyclic value raises :class:`CodecError`.
@@ -51,38 +58,56 @@ from __future__ import annotations
 
 import base64
 import collections
-import dataclasses
 import datetime
 import decimal
 import enum
 import fractions
 import json
 import pickle
+import re
 import sys
-import threading
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from pathlib import Path
+from typing import Any, NamedTuple
 
 from ..change import MISSING, Change, Effect, Member, Missing
-from ..values import instance_attributes
+from .errors import CodecError
+from .types import (
+    default_name,
+    enum_member,
+    find_enum,
+    find_registration,
+    register_type,
+    registered_types,
+    registration_of,
+    unregister_type,
+)
 
 __all__ = [
     "DEFAULT_CODEC",
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_DIGITS",
+    "DEFAULT_MAX_SIZE",
     "Codec",
     "CodecError",
     "EncodedChange",
+    "UndecodableChange",
+    "change_key",
     "register_type",
     "registered_types",
     "unregister_type",
 ]
 
-T = TypeVar("T", bound=type)
+DEFAULT_MAX_SIZE = 64 * 1024 * 1024
+"""Most characters of one stored text (a value or a log entry) a codec reads."""
 
+DEFAULT_MAX_DEPTH = 100
+"""Most nested containers in one stored text."""
 
-class CodecError(TypeError):
-    """A value cannot be encoded, or stored data cannot be decoded, by the backend codec."""
+DEFAULT_MAX_DIGITS = 4300
+"""Most decimal digits of one stored integer (Python's own default limit)."""
 
 
 class EncodedChange(NamedTuple):
@@ -90,167 +115,30 @@ class EncodedChange(NamedTuple):
 
     change: Change
     silent: bool
+    entry: str | None = None
+    """Where the change is stored (for error messages)."""
 
 
-class _Registration(NamedTuple):
-    cls: type
-    name: str
-    encode: Callable[[Any], Any]
-    decode: Callable[[Any], Any]
+class UndecodableChange(NamedTuple):
+    """A stored change that could not be decoded: its ``seq``, key (if known) and error."""
 
-
-_by_type: dict[type, _Registration] = {}
-_by_name: dict[str, _Registration] = {}
-_registry_lock = threading.Lock()
-
-_BUILTIN_BASES = (
-    int,
-    float,
-    complex,
-    str,
-    bytes,
-    bytearray,
-    tuple,
-    list,
-    dict,
-    set,
-    frozenset,
-    collections.deque,
-)
-
-
-def _default_name(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _attributes_encoder(value: Any) -> dict[str, Any]:
-    return instance_attributes(value)
-
-
-def _attributes_decoder(cls: type) -> Callable[[Any], Any]:
-    def decode(state: Any) -> Any:
-        if not isinstance(state, dict):
-            raise CodecError(f"stored state of {cls.__qualname__} is not a mapping of attributes")
-        instance: Any = object.__new__(cls)
-        for name, item in state.items():
-            object.__setattr__(instance, name, item)
-        return instance
-
-    return decode
-
-
-def _namedtuple_decoder(cls: type) -> Callable[[Any], Any]:
-    def decode(state: Any) -> Any:
-        return tuple.__new__(cls, state)
-
-    return decode
-
-
-def register_type(
-    cls: T,
-    *,
-    name: str | None = None,
-    encode: Callable[[Any], Any] | None = None,
-    decode: Callable[[Any], Any] | None = None,
-) -> T:
-    """Teach every codec to store instances of ``cls`` under ``name``; return ``cls``.
-
-    ``encode(value)`` returns something the codec can store (it may contain other
-    registered types); ``decode(state)`` rebuilds the value. Without them the instance
-    attributes (``__dict__`` and slots) are stored and restored without calling
-    ``__init__``. ``name`` defaults to ``module.QualName`` and must be the same in every
-    process. Registering a name again replaces it (a Streamlit script that reruns
-    re-registers its classes). Usable as a class decorator.
-    """
-    if not isinstance(cls, type):
-        raise TypeError(f"register_type() needs a class, not {cls!r}")
-    if (encode is None) != (decode is None):
-        raise TypeError("give both encode= and decode=, or neither")
-    if encode is None or decode is None:
-        if issubclass(cls, tuple) and hasattr(cls, "_fields"):
-            encode, decode = list, _namedtuple_decoder(cls)
-        elif issubclass(cls, _BUILTIN_BASES):
-            raise TypeError(
-                f"{cls.__qualname__} subclasses a builtin type: give encode= and decode= "
-                "functions to register it"
-            )
-        else:
-            encode, decode = _attributes_encoder, _attributes_decoder(cls)
-    key = name if name is not None else _default_name(cls)
-    if not isinstance(key, str) or not key:
-        raise TypeError(f"a registered name must be a non-empty str, not {key!r}")
-    registration = _Registration(cls, key, encode, decode)
-    with _registry_lock:
-        previous = _by_name.get(key)
-        if previous is not None:
-            _by_type.pop(previous.cls, None)
-        _by_type[cls] = registration
-        _by_name[key] = registration
-    return cls
-
-
-def unregister_type(cls_or_name: type | str) -> None:
-    """Forget a registered type, given by class or by name."""
-    with _registry_lock:
-        if isinstance(cls_or_name, str):
-            registration = _by_name.pop(cls_or_name, None)
-            if registration is not None:
-                _by_type.pop(registration.cls, None)
-        else:
-            registration = _by_type.pop(cls_or_name, None)
-            if registration is not None:
-                _by_name.pop(registration.name, None)
-
-
-def registered_types() -> dict[str, type]:
-    """Return the registered names and their classes."""
-    with _registry_lock:
-        return {name: registration.cls for name, registration in _by_name.items()}
-
-
-def _lookup_loaded(name: str) -> type | None:
-    """Find a class by ``module.QualName`` among modules already imported (never import)."""
-    module_name, _, qualname = name.rpartition(".")
-    while module_name:
-        module = sys.modules.get(module_name)
-        if module is not None:
-            target: Any = module
-            for part in qualname.split("."):
-                target = getattr(target, part, None)
-                if target is None:
-                    break
-            if isinstance(target, type):
-                return target
-        module_name, _, head = module_name.rpartition(".")
-        qualname = f"{head}.{qualname}"
-    return None
-
-
-def _is_automatic(cls: type) -> bool:
-    """Tell whether ``cls`` may be stored without registration (dataclass or NamedTuple)."""
-    return dataclasses.is_dataclass(cls) or (issubclass(cls, tuple) and hasattr(cls, "_fields"))
-
-
-def _registration_for_name(name: str) -> _Registration:
-    registration = _by_name.get(name)
-    if registration is not None:
-        return registration
-    cls = _lookup_loaded(name)
-    if cls is not None and _is_automatic(cls) and _default_name(cls) == name:
-        register_type(cls)
-        return _by_name[name]
-    raise CodecError(
-        f"cannot decode a value of type {name!r}: no such type is registered in this process. "
-        "Import the module that defines it, or call "
-        f"observable.backends.codec.register_type(ThatClass, name={name!r}) "
-        "before the store is opened"
-    )
+    seq: int
+    key: Any
+    error: CodecError
+    text: str
 
 
 _DEFAULT_FACTORIES: dict[str, Any] = {
     t.__name__: t for t in (list, dict, set, frozenset, tuple, int, float, str, bytes, bool)
 }
 _FACTORY_NAMES = {factory: name for name, factory in _DEFAULT_FACTORIES.items()}
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_ZONE_KEY = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+)*")
+_SHORT_TEXT = 100
+_DECIMAL_EXPONENT = 999_999
+_SHOWN = 300
 
 
 def _b64(data: bytes | bytearray) -> str:
@@ -263,21 +151,116 @@ def _unb64(text: Any) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
 
 
-_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+def _too_deep(text: str, limit: int) -> bool:
+    """Tell whether JSON ``text`` nests more than ``limit`` containers (C-speed fast path)."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for bracket in _NOT_BRACKETS.sub("", _STRINGS.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _ints(value: Any, count: int, what: str) -> list[int]:
+    if (
+        not isinstance(value, list)
+        or len(value) != count
+        or any(type(item) is not int for item in value)
+    ):
+        raise CodecError(f"a stored {what} needs a list of {count} integers, not {value!r:.80}")
+    return value
+
+
+def _short_str(value: Any, what: str, limit: int = _SHORT_TEXT) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise CodecError(f"a stored {what} needs a text of at most {limit} characters")
+    return value
+
+
+def _tzinfo(value: Any) -> datetime.tzinfo | None:
+    if value is None or isinstance(value, datetime.tzinfo):
+        return value
+    raise CodecError(f"a stored time zone must be a timezone or zone, not {type(value).__name__}")
+
+
+def _fold(value: Any) -> int:
+    if value not in (0, 1) or type(value) is not int:
+        raise CodecError(f"a stored fold must be 0 or 1, not {value!r:.20}")
+    return value
+
+
+def _zone(key: Any) -> zoneinfo.ZoneInfo:
+    key = _short_str(key, "zone name")
+    if not _ZONE_KEY.fullmatch(key) or ".." in key:
+        raise CodecError(f"{key!r} is not a time zone name")
+    on_disk = any((Path(root) / key).is_file() for root in zoneinfo.TZPATH)
+    if not on_disk and "tzdata" not in sys.modules:
+        # ZoneInfo would import the tzdata package: decoding never imports.
+        raise CodecError(f"time zone {key!r} is not installed (import tzdata to read it)")
+    return zoneinfo.ZoneInfo(key)
+
+
+def _number(value: Any) -> float | int:
+    if type(value) not in (int, float):
+        raise CodecError(f"a stored complex part must be a number, not {value!r:.40}")
+    return value  # type: ignore[no-any-return]
+
+
+def change_key(record: Any) -> Any:
+    """Return the store key a raw (parsed, undecoded) change record touches, or None."""
+    try:
+        path, effect = record[0], record[3]
+        if path:
+            return path[0] if isinstance(path[0], str) else None
+        while effect[0] == "sequence" and effect[1]:
+            effect = effect[1][0]
+        return effect[1] if effect[0] == "item" and isinstance(effect[1], str) else None
+    except (TypeError, IndexError, KeyError):
+        return None
+
+
+def _where(key: Any, entry: str | None) -> str:
+    where = "stored data" if entry is None else entry
+    return where if key is None else f"{where} (store key {key!r:.80})"
+
+
+def _shown(raw: Any) -> str:
+    try:
+        text = json.dumps(raw, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(raw)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "..."
 
 
 class Codec:
-    """Encodes values and changes as JSON text, and decodes them again.
+    """Encodes values and changes as JSON text, and decodes them again with bounded cost.
 
     ``allow_pickle=True`` pickles values of unregistered types and unpickles them on
-    reading; see the module documentation before enabling it.
+    reading; see the module documentation before enabling it. ``max_size``,
+    ``max_depth`` and ``max_digits`` bound what is written and read.
     """
 
-    __slots__ = ("_dumps", "_handlers", "allow_pickle")
+    __slots__ = ("_allow_pickle", "_dumps", "_handlers", "_int_bound", "_tags", "limits")
 
-    def __init__(self, *, allow_pickle: bool = False) -> None:
-        self.allow_pickle = allow_pickle
-        """Whether unregistered types are pickled, and pickled data is unpickled."""
+    def __init__(
+        self,
+        *,
+        allow_pickle: bool = False,
+        max_size: int = DEFAULT_MAX_SIZE,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+        max_digits: int = DEFAULT_MAX_DIGITS,
+    ) -> None:
+        if min(max_size, max_depth, max_digits) < 1:
+            raise ValueError("max_size, max_depth and max_digits must be positive")
+        self._allow_pickle = bool(allow_pickle)
+        self.limits = (max_size, max_depth, max_digits)
+        """``(max_size, max_depth, max_digits)``: what this codec refuses to write or read."""
+        self._int_bound = 10**max_digits
         self._dumps = json.JSONEncoder(
             ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=True
         ).encode
@@ -316,23 +299,192 @@ class Codec:
             Missing: lambda v: {"$": "missing"},
             Member: lambda v: {"$": "member", "v": v.text},
         }
+        self._tags: dict[str, Callable[[dict[str, Any]], Any]] = {
+            "tuple": lambda o: tuple(self._list(o)),
+            "set": lambda o: set(self._list(o)),
+            "frozenset": lambda o: frozenset(self._list(o)),
+            "bytes": lambda o: _unb64(o.get("v")),
+            "bytearray": lambda o: bytearray(_unb64(o.get("v"))),
+            "deque": self._decode_deque,
+            "dict": lambda o: dict(self._pairs_of(o)),
+            "odict": lambda o: collections.OrderedDict(self._pairs_of(o)),
+            "counter": lambda o: collections.Counter(dict(self._pairs_of(o))),
+            "ddict": self._decode_defaultdict,
+            "datetime": lambda o: datetime.datetime.fromisoformat(
+                _short_str(o.get("v"), "datetime")
+            ).replace(tzinfo=_tzinfo(o.get("tz")), fold=_fold(o.get("fold", 0))),
+            "date": lambda o: datetime.date.fromisoformat(_short_str(o.get("v"), "date")),
+            "time": lambda o: datetime.time.fromisoformat(_short_str(o.get("v"), "time")).replace(
+                tzinfo=_tzinfo(o.get("tz")), fold=_fold(o.get("fold", 0))
+            ),
+            "timedelta": lambda o: datetime.timedelta(*_ints(o.get("v"), 3, "timedelta")),
+            "timezone": self._decode_timezone,
+            "zone": lambda o: _zone(o.get("v")),
+            "decimal": self._decode_decimal,
+            "fraction": self._decode_fraction,
+            "complex": lambda o: complex(*(_number(part) for part in self._list(o, 2))),
+            "uuid": lambda o: uuid.UUID(_short_str(o.get("v"), "uuid")),
+            "range": lambda o: range(*_ints(o.get("v"), 3, "range")),
+            "slice": lambda o: slice(*self._list(o, 3)),
+            "missing": lambda o: MISSING,
+            "member": lambda o: Member(_short_str(o.get("v"), "member", max_size)),
+            "obj": lambda o: find_registration(o.get("t")).decode(o.get("v")),
+            "enum": lambda o: enum_member(find_enum(o.get("t")), o.get("v")),
+            "pickle": self._unpickle,
+        }
+
+    @property
+    def allow_pickle(self) -> bool:
+        """Whether unregistered types are pickled, and pickled data is unpickled (read-only)."""
+        return self._allow_pickle
 
     def __repr__(self) -> str:
-        return f"Codec(allow_pickle={self.allow_pickle})"
+        return f"Codec(allow_pickle={self._allow_pickle})"
 
     # -- values --------------------------------------------------------------------
     def encode(self, value: Any) -> str:
         """Return the JSON text of ``value``; raise :class:`CodecError` if it has none."""
-        return self._dumps(self.to_json(value))
+        return self._checked(self._dumps(self.to_json(value)))
 
-    def decode(self, text: str | bytes) -> Any:
-        """Return the value that :meth:`encode` wrote as ``text``."""
+    def _checked(self, text: str) -> str:
+        """Refuse to write a text this codec would refuse to read."""
+        max_size, max_depth, _ = self.limits
+        if len(text) > max_size:
+            raise CodecError(
+                f"the encoded value is {len(text)} characters long; the codec stores at most "
+                f"max_size={max_size}"
+            )
+        if _too_deep(text, max_depth):
+            raise CodecError(
+                f"the value nests more than max_depth={max_depth} containers, which the "
+                "codec refuses to store"
+            )
+        return text
+
+    def decode(self, text: str | bytes, *, key: Any = None, entry: str | None = None) -> Any:
+        """Return the value that :meth:`encode` wrote as ``text``.
+
+        Raise :class:`CodecError` (naming ``key`` and ``entry`` when given) for anything
+        else, after a bounded amount of work.
+        """
+        return self.revive(self.parse(text, key=key, entry=entry), key=key, entry=entry)
+
+    def parse(self, text: str | bytes, *, key: Any = None, entry: str | None = None) -> Any:
+        """Parse stored text into plain JSON data, refusing it if it breaks the limits."""
+        max_size, max_depth, _ = self.limits
+        where = _where(key, entry)
         try:
-            return json.loads(text, object_hook=self._object_hook)
-        except CodecError:
-            raise
-        except (ValueError, TypeError, KeyError, IndexError) as error:
-            raise CodecError(f"stored data is not valid codec JSON: {error}") from error
+            if not isinstance(text, str):
+                if len(text) > max_size:
+                    raise CodecError(f"is {len(text)} bytes long; max_size={max_size}")
+                text = bytes(text).decode("utf-8")
+            if len(text) > max_size:
+                raise CodecError(f"is {len(text)} characters long; max_size={max_size}")
+            if _too_deep(text, max_depth):
+                raise CodecError(f"nests more than max_depth={max_depth} containers")
+            return json.loads(text, parse_int=self._parse_int)
+        except CodecError as error:
+            raise CodecError(f"{where} {error}", key=key, entry=entry) from None
+        except (ValueError, RecursionError) as error:
+            raise CodecError(f"{where} is not valid JSON: {error}", key=key, entry=entry) from None
+
+    def _parse_int(self, digits: str) -> int:
+        if len(digits) > self.limits[2] + 1:
+            raise CodecError(
+                f"holds an integer of {len(digits)} digits; max_digits={self.limits[2]}"
+            )
+        return int(digits)
+
+    def revive(self, raw: Any, *, key: Any = None, entry: str | None = None) -> Any:
+        """Turn parsed JSON data back into the values it stands for (tags included)."""
+        try:
+            return self._revive(raw)
+        except CodecError as error:
+            raise CodecError(
+                f"{_where(key, entry)} cannot be decoded: {error}", key=key, entry=entry
+            ) from None
+        except Exception as error:  # bad data may break any constructor
+            raise CodecError(
+                f"{_where(key, entry)} cannot be decoded: {type(error).__name__}: {error}",
+                key=key,
+                entry=entry,
+            ) from error
+
+    def _revive(self, raw: Any) -> Any:
+        kind = type(raw)
+        if kind is list:
+            return [self._revive(item) for item in raw]
+        if kind is dict:
+            if "$" in raw:
+                tag = raw["$"]
+                handler = self._tags.get(tag) if isinstance(tag, str) else None
+                if handler is None:
+                    raise CodecError(f"unknown codec tag {tag!r:.40}")
+                return handler({name: self._revive(item) for name, item in raw.items()})
+            return {name: self._revive(item) for name, item in raw.items()}
+        return raw
+
+    def _list(self, obj: dict[str, Any], count: int | None = None) -> list[Any]:
+        value = obj.get("v")
+        if not isinstance(value, list) or (count is not None and len(value) != count):
+            raise CodecError(f"a stored {obj['$']} needs a list")
+        return value
+
+    def _pairs_of(self, obj: dict[str, Any]) -> list[tuple[Any, Any]]:
+        pairs = self._list(obj)
+        if any(not isinstance(pair, list) or len(pair) != 2 for pair in pairs):
+            raise CodecError(f"a stored {obj['$']} needs a list of [key, value] pairs")
+        return [(pair[0], pair[1]) for pair in pairs]
+
+    def _decode_deque(self, obj: dict[str, Any]) -> collections.deque[Any]:
+        maxlen = obj.get("maxlen")
+        if maxlen is not None and (type(maxlen) is not int or maxlen < 0):
+            raise CodecError(f"a stored deque has maxlen {maxlen!r:.20}")
+        return collections.deque(self._list(obj), maxlen)
+
+    def _decode_defaultdict(self, obj: dict[str, Any]) -> Any:
+        name = obj.get("f")
+        factory: Any
+        if name is None:
+            factory = None
+        elif isinstance(name, str) and name in _DEFAULT_FACTORIES:
+            factory = _DEFAULT_FACTORIES[name]
+        elif isinstance(name, str) and name.startswith("obj:") and name[4:] in registered_types():
+            factory = registered_types()[name[4:]]  # only classes registered in code
+        else:
+            raise CodecError(f"unknown defaultdict factory {name!r:.80}")
+        result: collections.defaultdict[Any, Any] = collections.defaultdict(factory)
+        result.update(self._pairs_of(obj))
+        return result
+
+    def _decode_timezone(self, obj: dict[str, Any]) -> datetime.timezone:
+        offset = datetime.timedelta(*_ints(obj.get("v"), 3, "timezone"))
+        name = obj.get("name")
+        if name is None:
+            return datetime.timezone(offset)
+        return datetime.timezone(offset, _short_str(name, "timezone name"))
+
+    def _decode_decimal(self, obj: dict[str, Any]) -> decimal.Decimal:
+        text = _short_str(obj.get("v"), "decimal", self.limits[2] + 40)
+        number = decimal.Decimal(text)
+        if number.is_finite() and abs(number.adjusted()) > _DECIMAL_EXPONENT:
+            raise CodecError(f"a stored decimal has an exponent beyond ±{_DECIMAL_EXPONENT}")
+        return number
+
+    def _decode_fraction(self, obj: dict[str, Any]) -> fractions.Fraction:
+        numerator, denominator = _ints(obj.get("v"), 2, "fraction")
+        if denominator == 0:
+            raise CodecError("a stored fraction has a zero denominator")
+        return fractions.Fraction(numerator, denominator)
+
+    def _unpickle(self, obj: dict[str, Any]) -> Any:
+        if not self._allow_pickle:
+            raise CodecError(
+                "refusing to unpickle data read from the backend: pickle is disabled. Only "
+                "code can enable it for one store (codec=Codec(allow_pickle=True)), and only "
+                "if every writer is trusted"
+            )
+        return pickle.loads(_unb64(obj.get("v")))
 
     def to_json(self, value: Any) -> Any:
         """Return ``value`` as plain JSON data (nested lists, dicts and scalars)."""
@@ -346,6 +498,11 @@ class Codec:
     def _to_json(self, value: Any) -> Any:
         kind = type(value)
         if kind in _JSON_SCALARS:
+            if kind is int and not -self._int_bound < value < self._int_bound:
+                raise CodecError(
+                    f"an integer of more than max_digits={self.limits[2]} digits cannot be "
+                    "stored; store it as text or as smaller parts"
+                )
             return value
         if kind is list:
             return [self._to_json(item) for item in value]
@@ -368,12 +525,13 @@ class Codec:
 
     def _defaultdict(self, value: collections.defaultdict[Any, Any]) -> Any:
         factory = value.default_factory
+        registration = registration_of(factory) if isinstance(factory, type) else None
         if factory is None:
             name: str | None = None
         elif factory in _FACTORY_NAMES:
             name = _FACTORY_NAMES[factory]
-        elif isinstance(factory, type) and factory in _by_type:
-            name = "obj:" + _by_type[factory].name
+        elif registration is not None:
+            name = "obj:" + registration.name
         else:
             raise CodecError(
                 f"defaultdict with default_factory={factory!r} cannot be encoded: the factory "
@@ -414,10 +572,7 @@ class Codec:
         kind = type(value)
         if kind in PROXY_TYPES:
             return self._to_json(unwrap(value))
-        registration = _by_type.get(kind)
-        if registration is None and _is_automatic(kind):
-            register_type(kind)
-            registration = _by_type[kind]
+        registration = registration_of(kind)
         if registration is not None:
             return {
                 "$": "obj",
@@ -425,7 +580,7 @@ class Codec:
                 "v": self._to_json(registration.encode(value)),
             }
         if isinstance(value, enum.Enum):
-            return {"$": "enum", "t": _default_name(kind), "v": self._to_json(value.value)}
+            return {"$": "enum", "t": default_name(kind), "v": self._to_json(value.value)}
         if self.allow_pickle:
             try:
                 data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -439,101 +594,6 @@ class Codec:
             f"observable.backends.codec.register_type({kind.__qualname__}) (optionally with "
             "encode=/decode= functions) in every process, or convert it to a supported type"
         )
-
-    # -- decoding --------------------------------------------------------------------
-    def _object_hook(self, obj: dict[str, Any]) -> Any:
-        tag = obj.get("$")
-        if tag is None:
-            return obj
-        value: Any = obj.get("v")
-        if tag == "tuple":
-            return tuple(value)
-        if tag == "dict":
-            return dict(map(tuple, value))
-        if tag == "set":
-            return set(value)
-        if tag == "frozenset":
-            return frozenset(value)
-        if tag == "bytes":
-            return _unb64(value)
-        if tag == "bytearray":
-            return bytearray(_unb64(value))
-        if tag == "deque":
-            return collections.deque(value, obj.get("maxlen"))
-        if tag == "odict":
-            return collections.OrderedDict(map(tuple, value))
-        if tag == "counter":
-            return collections.Counter(dict(map(tuple, value)))
-        if tag == "ddict":
-            return self._decode_defaultdict(obj.get("f"), value)
-        if tag == "datetime":
-            result = datetime.datetime.fromisoformat(value)
-            return result.replace(tzinfo=obj.get("tz"), fold=obj.get("fold", 0))
-        if tag == "date":
-            return datetime.date.fromisoformat(value)
-        if tag == "time":
-            moment = datetime.time.fromisoformat(value)
-            return moment.replace(tzinfo=obj.get("tz"), fold=obj.get("fold", 0))
-        if tag == "timedelta":
-            return datetime.timedelta(*value)
-        if tag == "timezone":
-            offset = datetime.timedelta(*value)
-            name = obj.get("name")
-            return datetime.timezone(offset) if name is None else datetime.timezone(offset, name)
-        if tag == "zone":
-            return zoneinfo.ZoneInfo(value)
-        if tag == "decimal":
-            return decimal.Decimal(value)
-        if tag == "fraction":
-            return fractions.Fraction(*value)
-        if tag == "complex":
-            return complex(*value)
-        if tag == "uuid":
-            return uuid.UUID(value)
-        if tag == "range":
-            return range(*value)
-        if tag == "slice":
-            return slice(*value)
-        if tag == "missing":
-            return MISSING
-        if tag == "member":
-            return Member(value)
-        if tag == "obj":
-            return _registration_for_name(obj["t"]).decode(value)
-        if tag == "enum":
-            return self._decode_enum(obj["t"], value)
-        if tag == "pickle":
-            if not self.allow_pickle:
-                raise CodecError(
-                    "refusing to unpickle data read from the backend: pickle is disabled. "
-                    "Enable it (pickle=1 in the store URL) only if every writer is trusted"
-                )
-            return pickle.loads(_unb64(value))
-        raise CodecError(f"unknown codec tag {tag!r}")
-
-    def _decode_defaultdict(self, factory_name: Any, pairs: Any) -> Any:
-        factory: Any
-        if factory_name is None:
-            factory = None
-        elif factory_name in _DEFAULT_FACTORIES:
-            factory = _DEFAULT_FACTORIES[factory_name]
-        elif isinstance(factory_name, str) and factory_name.startswith("obj:"):
-            factory = _registration_for_name(factory_name[4:]).cls
-        else:
-            raise CodecError(f"unknown defaultdict factory {factory_name!r}")
-        result: collections.defaultdict[Any, Any] = collections.defaultdict(factory)
-        for key, item in pairs:
-            result[key] = item
-        return result
-
-    def _decode_enum(self, name: str, value: Any) -> Any:
-        registration = _by_name.get(name)
-        cls = registration.cls if registration is not None else _lookup_loaded(name)
-        if cls is None or not issubclass(cls, enum.Enum):
-            raise CodecError(
-                f"cannot decode a member of enum {name!r}: import the module that defines it"
-            )
-        return cls(value)
 
     # -- changes ---------------------------------------------------------------------
     def encode_change(self, change: Change, *, silent: bool = False) -> str:
@@ -555,7 +615,7 @@ class Codec:
         if silent:
             record.append(1)
         try:
-            return self._dumps(record)
+            return self._checked(self._dumps(record))
         except RecursionError:
             raise CodecError("change is nested too deeply to encode") from None
 
@@ -576,49 +636,100 @@ class Codec:
             return [kind, [self._effect_to_json(step) for step in effect[1]]]
         raise CodecError(f"unknown effect kind {kind!r}")
 
+    def decode_entry(
+        self, text: str | bytes, first_seq: int, count: int, entry: str
+    ) -> list[EncodedChange | UndecodableChange]:
+        """Decode a JSON array of ``count`` changes numbered from ``first_seq``.
+
+        Never raises for bad data: each change that cannot be decoded comes back as an
+        :class:`UndecodableChange` (all of them, with no key, when the array itself
+        cannot be read), so one bad change harms only its own key.
+        """
+        try:
+            records = self.parse(text, entry=entry)
+            if not isinstance(records, list) or len(records) != count:
+                raise CodecError(f"{entry} must hold a JSON array of {count} changes", entry=entry)
+        except CodecError as error:
+            shown = _shown(
+                text if isinstance(text, str) else bytes(text[:_SHOWN]).decode("latin-1")
+            )
+            return [UndecodableChange(first_seq + i, None, error, shown) for i in range(count)]
+        decoded: list[EncodedChange | UndecodableChange] = []
+        for offset, record in enumerate(records):
+            seq = first_seq + offset
+            key = change_key(record)
+            try:
+                decoded.append(self.change_from_json(record, seq, entry=entry))
+            except CodecError as error:
+                decoded.append(UndecodableChange(seq, key, error, _shown(record)))
+        return decoded
+
     def decode_changes(self, text: str | bytes, first_seq: int) -> list[EncodedChange]:
-        """Decode a JSON array of encoded changes, numbering them from ``first_seq``."""
-        records = self.decode(text)
+        """Decode a JSON array of encoded changes, numbering them from ``first_seq``.
+
+        Raise :class:`CodecError` for the first change that cannot be decoded.
+        """
+        records = self.parse(text)
         if not isinstance(records, list):
             raise CodecError("stored changes must be a JSON array")
         return [self.change_from_json(record, first_seq + i) for i, record in enumerate(records)]
 
-    def decode_change(self, text: str | bytes, seq: int) -> EncodedChange:
+    def decode_change(
+        self, text: str | bytes, seq: int, *, entry: str | None = None
+    ) -> EncodedChange:
         """Decode one change written by :meth:`encode_change`, giving it ``seq``."""
-        return self.change_from_json(self.decode(text), seq)
+        return self.change_from_json(self.parse(text, entry=entry), seq, entry=entry)
 
-    def change_from_json(self, record: Any, seq: int) -> EncodedChange:
-        """Rebuild a change from its decoded JSON record."""
+    def change_from_json(self, record: Any, seq: int, *, entry: str | None = None) -> EncodedChange:
+        """Rebuild a change from its parsed JSON record; raise :class:`CodecError` if bad."""
+        key = change_key(record)
+        where = f"{entry or 'stored data'}, change {seq}"
         try:
-            path, op, args, effect, origin = record[:5]
-            change = Change(
-                seq,
-                tuple(path),
-                op,
-                tuple(args),
-                _effect_from_json(effect),
-                origin,
-            )
-        except CodecError:
-            raise
-        except (ValueError, TypeError, IndexError) as error:
-            raise CodecError(f"stored change {seq} is malformed: {error}") from error
-        return EncodedChange(change, len(record) > 5 and bool(record[5]))
+            if not isinstance(record, list) or len(record) not in (5, 6):
+                raise CodecError("a stored change must be a list of 5 or 6 items")
+            path, op, args, effect, origin = (self._revive(part) for part in record[:5])
+            if not isinstance(path, list) or not isinstance(args, list):
+                raise CodecError("a stored change needs a list path and list args")
+            if not isinstance(op, str):
+                raise CodecError("a stored change needs a text op")
+            change = Change(seq, tuple(path), op, tuple(args), _effect_from_json(effect, 0), origin)
+        except CodecError as error:
+            raise CodecError(
+                f"{_where(key, where)} is malformed: {error}", key=key, entry=where
+            ) from None
+        except Exception as error:  # bad data may break any constructor
+            raise CodecError(
+                f"{_where(key, where)} is malformed: {type(error).__name__}: {error}",
+                key=key,
+                entry=where,
+            ) from error
+        return EncodedChange(change, len(record) > 5 and bool(record[5]), entry)
 
 
-def _effect_from_json(effect: Any) -> Effect:
+_MAX_EFFECT_NESTING = 8
+
+
+def _effect_from_json(effect: Any, depth: int) -> Effect:
+    if not isinstance(effect, list) or not effect or not isinstance(effect[0], str):
+        raise CodecError(
+            f"a stored effect must be a list starting with its kind, not {effect!r:.60}"
+        )
     kind = effect[0]
-    if kind == "splice":
-        return (kind, effect[1], tuple(effect[2]), tuple(effect[3]))
-    if kind == "permute":
+    if kind == "splice" and len(effect) == 4 and type(effect[1]) is int:
+        if isinstance(effect[2], list) and isinstance(effect[3], list):
+            return (kind, effect[1], tuple(effect[2]), tuple(effect[3]))
+    elif kind == "permute" and len(effect) == 2 and isinstance(effect[1], list):
         return (kind, tuple(effect[1]))
-    if kind in ("item", "attr"):
+    elif kind in ("item", "attr") and len(effect) == 4:
         return (kind, effect[1], effect[2], effect[3])
-    if kind in ("members", "reorder"):
-        return (kind, tuple(effect[1]), tuple(effect[2]))
-    if kind == "sequence":
-        return (kind, tuple(_effect_from_json(step) for step in effect[1]))
-    raise CodecError(f"unknown effect kind {kind!r}")
+    elif kind in ("members", "reorder") and len(effect) == 3:
+        if isinstance(effect[1], list) and isinstance(effect[2], list):
+            return (kind, tuple(effect[1]), tuple(effect[2]))
+    elif kind == "sequence" and len(effect) == 2 and isinstance(effect[1], list):
+        if depth >= _MAX_EFFECT_NESTING:
+            raise CodecError("stored effects are nested too deeply")
+        return (kind, tuple(_effect_from_json(step, depth + 1) for step in effect[1]))
+    raise CodecError(f"malformed or unknown effect {kind!r:.40}")
 
 
 DEFAULT_CODEC = Codec()

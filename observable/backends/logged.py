@@ -22,7 +22,9 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
+import random
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -33,7 +35,9 @@ from ..journal import Conflict
 from ..patch import apply_effect, follow_path, invert_effect
 from ..store_keys import keys_of
 from .base import Backend, BackendUnavailable, BatchConflict, StateReloaded
-from .codec import DEFAULT_CODEC, Codec, CodecError, EncodedChange
+from .codec import DEFAULT_CODEC, Codec, CodecError, EncodedChange, UndecodableChange
+from .quarantine import NOTHING, Quarantine, Quarantined, placeholder, repaired_keys
+from .safety import apply_change
 
 if TYPE_CHECKING:
     from ..engine import StoreEngine
@@ -44,7 +48,7 @@ __all__ = [
     "Behind",
     "LogBackend",
     "Progress",
-    "apply_to_values",
+    "Stored",
     "in_order",
 ]
 
@@ -52,6 +56,15 @@ logger = logging.getLogger("observable.backends")
 
 DEFAULT_COMPACT_EVERY = 10_000
 """Compact after this many log entries since the last snapshot, unless told otherwise."""
+
+RETRY_BASE = 0.001
+"""Seconds of the first back-off after a repeated write conflict (doubled each time)."""
+
+RETRY_CAP = 0.05
+"""Most seconds one back-off after a write conflict lasts (the wait is jittered below it)."""
+
+Stored = EncodedChange | UndecodableChange
+"""A change read from a backend: decoded, or refused by the codec."""
 
 _ROOT_ORDER = "\x00root-order"
 """Pseudo-key of a change that adds or removes a top-level key (store key order)."""
@@ -89,17 +102,15 @@ def in_order(values: dict[str, Any], order: Sequence[str]) -> dict[str, Any]:
     return ordered
 
 
-def apply_to_values(values: dict[str, Any], changes: Iterable[Change]) -> None:
-    """Replay decoded changes onto a plain mapping of store keys to values."""
-    for change in changes:
-        apply_effect(follow_path(values, change.path), change.effect)
-
-
-def _footprint(changes: Iterable[Change]) -> set[str]:
+def _footprint(changes: Iterable[Change | Stored]) -> set[str]:
     """Return the store keys the changes touch, plus pseudo-keys for the key order and
     for changes that name no key (which touch everything)."""
     footprint: set[str] = set()
-    for change in changes:
+    for item in changes:
+        if isinstance(item, UndecodableChange):
+            footprint.add(item.key if isinstance(item.key, str) else _EVERYTHING)
+            continue
+        change = item.change if isinstance(item, EncodedChange) else item
         keys = keys_of(change)
         if not keys:
             footprint.add(_EVERYTHING)
@@ -149,6 +160,10 @@ class LogBackend(Backend):
         self._unsubscribe: Any = None
         self._refused: Change | None = None  # the change a Conflict sent back to the core
         self._kept: set[str] = set()  # keys whose objects the last reload kept
+        self._quarantine = Quarantine(type(self).__name__)
+        self._conflicts = threading.local()  # this thread's conflicts in a row
+        self.worst_retry_wait = 0.0
+        """The longest back-off a write waited after conflicts, in seconds (for benchmarks)."""
 
     # -- attaching ---------------------------------------------------------------------
     @property
@@ -168,6 +183,7 @@ class LogBackend(Backend):
         if self._engine is not None:
             raise RuntimeError(f"{type(self).__name__} is already attached to a store")
         self._engine = engine
+        self._quarantine.where = repr(self)
         journal = engine.journal
         with journal.lock:
             self._open()
@@ -218,7 +234,7 @@ class LogBackend(Backend):
         """Replace the local state by the stored one (journal lock held)."""
         raise NotImplementedError
 
-    def _fetch_since(self, version: int) -> list[EncodedChange] | None:
+    def _fetch_since(self, version: int) -> list[Stored] | None:
         """Return the logged changes after ``version``, or None if they cannot be replayed."""
         raise NotImplementedError
 
@@ -249,6 +265,7 @@ class LogBackend(Backend):
 
     # -- local changes -----------------------------------------------------------------
     def _commit_hook(self, change: Change) -> None:
+        self._quarantine.refuse_local(change)
         for key in change.path:
             if type(key) is Member:
                 raise CodecError(
@@ -270,6 +287,7 @@ class LogBackend(Backend):
         self._committed((change,), length)
 
     def _catch_up_hook(self) -> None:
+        self._back_off()
         refused, self._refused = self._refused, None
         self._kept.clear()
         progress = self._catch_up()
@@ -287,7 +305,20 @@ class LogBackend(Backend):
                 "the backend refused the write as out of date, but has nothing newer"
             )
 
+    def _back_off(self) -> None:
+        """Wait a jittered, bounded while after repeated conflicts, so writers take turns."""
+        conflicts = getattr(self._conflicts, "count", 0) + 1
+        self._conflicts.count = conflicts
+        if conflicts > 1:
+            wait = random.uniform(0, min(RETRY_CAP, RETRY_BASE * 2 ** (conflicts - 2)))
+            self.worst_retry_wait = max(self.worst_retry_wait, wait)
+            time.sleep(wait)
+
     def _committed(self, changes: Sequence[Change], length: int) -> None:
+        self._conflicts.count = 0
+        if self._quarantine:
+            for change in changes:
+                self._quarantine.lift(repaired_keys(change))
         self._track(changes)
         if self.compact_every and length >= self.compact_every:
             self._compact_due = True
@@ -301,31 +332,100 @@ class LogBackend(Backend):
             dirty.update(keys)
 
     # -- remote changes ----------------------------------------------------------------
-    def _apply_remote(self, changes: Sequence[EncodedChange]) -> None:
-        """Apply changes made elsewhere, in order; silent ones notify nobody (lock held)."""
+    def quarantined(self) -> dict[Any, Quarantined]:
+        """Return the quarantined store keys and why (see ``observable.backends.quarantine``).
+
+        A key is quarantined when a stored entry of it cannot be decoded or applied; the
+        key None stands for an entry whose key could not be read.
+        """
+        with self.journal.lock:
+            return dict(self._quarantine.keys)
+
+    def reload(self) -> None:
+        """Read the whole state from the backend again (retries quarantined keys)."""
+        with self.journal.batch(), self.journal.lock:
+            self._reload()
+
+    def _prepare(self, item: Stored, quarantine: Quarantine) -> Change:
+        """Return the change to journal for a stored item: itself, or a placeholder."""
+        if isinstance(item, UndecodableChange):
+            quarantine.add(item.key, item.seq, item.error, item.text)
+            return placeholder(item.seq, item.key)
+        change = item.change
+        if quarantine.holds(change):
+            return quarantine.hold(change)
+        if quarantine:
+            quarantine.lift(repaired_keys(change))
+        return change
+
+    @staticmethod
+    def _refuser(quarantine: Quarantine, items: Sequence[Stored]) -> Any:
+        entries = {item.change.seq: item.entry for item in items if isinstance(item, EncodedChange)}
+
+        def refused(change: Change, error: CodecError) -> Change:
+            key = error.key if error.key is not None else next(iter(keys_of(change)), None)
+            error.entry = error.entry or entries.get(change.seq)
+            quarantine.add(key, change.seq, error, repr(change)[:300])
+            return placeholder(change.seq, key)
+
+        return refused
+
+    def _apply_remote(self, items: Sequence[Stored]) -> None:
+        """Apply changes made elsewhere, in order; silent ones notify nobody (lock held).
+
+        A change that cannot be decoded or applied quarantines its key (never raises).
+        """
         engine = self.engine
+        quarantine = self._quarantine
+        refused = self._refuser(quarantine, items)
         start = 0
-        while start < len(changes):
-            silent = changes[start].silent
+        while start < len(items):
+            silent = _is_silent(items[start])
             end = start
-            while end < len(changes) and changes[end].silent == silent:
+            while end < len(items) and _is_silent(items[end]) == silent:
                 end += 1
-            group = [item.change for item in changes[start:end]]
-            if silent:
-                # Made inside store.silent() elsewhere: recorded here, delivered to nobody.
-                journal = engine.journal
-                raw = engine.raw_root
-                with journal.lock:
-                    for change in group:
-                        apply_effect(follow_path(raw, change.path), change.effect)
-                        journal.append_existing(change)
-            else:
-                engine.apply_remote(group)
-            self._track(group)
+            group = [self._prepare(item, quarantine) for item in items[start:end]]
+            self._track(engine.apply_remote(group, silent=silent, refused=refused))
             start = end
 
-    def _install(self, values: dict[str, Any], version: int, replayed: Sequence[Change]) -> bool:
+    def _replay(
+        self, values: dict[str, Any], items: Sequence[Stored], quarantine: Quarantine
+    ) -> list[Change]:
+        """Apply stored changes to plain ``values``; return what to journal for each."""
+        refused = self._refuser(quarantine, items)
+        replayed = []
+        for item in items:
+            change = self._prepare(item, quarantine)
+            if change.effect != NOTHING:
+                try:
+                    apply_change(values, change)
+                except CodecError as error:
+                    change = refused(change, error)
+            replayed.append(change)
+        return replayed
+
+    def _decode_values(
+        self, pairs: Iterable[tuple[str, str | bytes]], quarantine: Quarantine, entry: str
+    ) -> dict[str, Any]:
+        """Decode snapshot values; a value that cannot be decoded quarantines its key."""
+        values: dict[str, Any] = {}
+        for key, text in pairs:
+            try:
+                values[key] = self.codec.decode(text, key=key, entry=entry)
+            except CodecError as error:
+                quarantine.add(key, None, error, str(text[:300]))
+        return values
+
+    def _install(
+        self,
+        values: dict[str, Any],
+        version: int,
+        replayed: Sequence[Change],
+        quarantine: Quarantine,
+    ) -> bool:
         """Replace the local state by ``values`` at ``version``; return True if it was equal.
+
+        ``quarantine`` holds the keys the reading refused; it replaces the current one.
 
         ``replayed`` are the logged changes applied on top of the stored snapshot (their
         keys still need compacting). Keys whose value did not change keep their objects,
@@ -347,6 +447,7 @@ class LogBackend(Backend):
                     kept.add(key)
                     continue
             unchanged = False
+        self._quarantine.keys = quarantine.keys
         self.engine.load(values, version)
         self._dirty.clear()
         self._all_dirty = False
@@ -391,7 +492,7 @@ class LogBackend(Backend):
             except Behind:
                 remote = self._fetch_since(state.base)
                 if remote is not None and not _overlap(
-                    _footprint(item.change for item in remote), _footprint(state.changes)
+                    _footprint(remote), _footprint(state.changes)
                 ):
                     self._rebase(state, remote)
                     continue
@@ -414,7 +515,7 @@ class LogBackend(Backend):
             self._committed(state.changes, length)
             return
 
-    def _rebase(self, state: _Batch, remote: Sequence[EncodedChange]) -> None:
+    def _rebase(self, state: _Batch, remote: Sequence[Stored]) -> None:
         """Put the batch after the remote changes, which touch other keys (lock held)."""
         journal = self.journal
         journal.discard_after(state.base)
@@ -455,6 +556,15 @@ class LogBackend(Backend):
         with journal.lock:
             if self.in_batch():
                 return False
+            if self._quarantine:
+                # The snapshot would replace the refused entries by a stale value.
+                logger.warning(
+                    "observable: %r: compaction waits until the quarantined keys %r are repaired",
+                    self,
+                    list(self._quarantine.keys),
+                )
+                self._compact_due = False
+                return False
             self._compact_due = False
             raw = self.engine.raw_root
             keys = set(raw) if self._all_dirty else self._dirty
@@ -474,3 +584,7 @@ class LogBackend(Backend):
             self._dirty.clear()
             self._all_dirty = False
             return True
+
+
+def _is_silent(item: Stored) -> bool:
+    return isinstance(item, EncodedChange) and item.silent

@@ -24,14 +24,30 @@ Each process runs one reader thread per store. It blocks in ``XREAD`` after its 
 version, applies other processes' entries with ``StoreEngine.apply_remote`` (which
 notifies local subscribers: Streamlit reruns, Gradio pushes) and skips its own. A gap
 (entries trimmed away) or a new epoch makes it reload the snapshot and replay the
-stream. A process whose version is ahead of Redis (Redis lost data), or which finds no
-epoch at all (Redis was wiped), re-seeds the store from its own value.
+stream.
+
+**Wipes.** When Redis lost data (no epoch at all, or a sequence behind the replicas'),
+the store is re-seeded from the most advanced replica, never from one that is behind:
+every replica that notices posts a claim (its version, and the highest sequence it ever
+saw acknowledged) in ``:claims`` and waits ``reseed_wait`` seconds for the others; only
+the claim with the highest version re-seeds, and only if no claim saw a higher sequence.
+If one did (acknowledged changes that no live replica holds), nothing is reset: writes
+raise :class:`~observable.backends.StateLost` and an error is logged until someone calls
+``store.backend.accept_loss()``. A replica that comes back after the store was re-seeded
+without it and holds changes the seed lacks re-seeds it if nobody wrote since, or else
+raises ``StateLost`` and keeps its own value (nothing is silently dropped).
+
+**Locks.** Fencing tokens are random (never reused, not even after a wipe). A commit
+checks the tokens of every lock the writer holds, so a writer whose lock was lost learns
+it at its next write (:class:`~observable.backends.LockLost`).
 
 Options in the query string (others go to the ``redis`` client): ``store`` (name,
 default ``default``), ``compact_every`` (default 10000), ``lock_lease`` (seconds, default
 10), ``write_timeout`` (seconds a write retries during an outage before it raises
 :class:`~observable.BackendUnavailable`, default 5), ``block`` (seconds per ``XREAD``,
-default 1) and ``pickle=1``.
+default 1) and ``reseed_wait`` (seconds to collect claims after a wipe, default
+``2 * block + 1``). Pickle is never a URL option (build the backend in code with
+``codec=Codec(allow_pickle=True)``).
 """
 
 from __future__ import annotations
@@ -50,21 +66,22 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+try:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+except ModuleNotFoundError as error:  # pragma: no cover (the extra is installed in tests)
+    raise ModuleNotFoundError(
+        'the redis:// backend needs the redis package: pip install "observable-journal[redis]"',
+        name=error.name,
+    ) from error
 
 from .base import BackendUnavailable, LockLost
-from .codec import DEFAULT_CODEC, Codec, EncodedChange
-from .logged import (
-    DEFAULT_COMPACT_EVERY,
-    Behind,
-    LogBackend,
-    Progress,
-    apply_to_values,
-    in_order,
-)
-from .sqlite import _flag
+from .codec import DEFAULT_CODEC, Codec
+from .errors import StateLost
+from .logged import DEFAULT_COMPACT_EVERY, Behind, LogBackend, Progress, Stored, in_order
+from .quarantine import Quarantine
+from .sqlite import refuse_pickle_option
 
 __all__ = ["RedisBackend", "SharedLock"]
 
@@ -116,18 +133,44 @@ return {redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or '0',
 _RESEED = """
 local epoch = redis.call('GET', KEYS[1]) or ''
 local seq = redis.call('GET', KEYS[2]) or ''
-if epoch ~= ARGV[1] or seq ~= ARGV[2] then return 0 end
-redis.call('DEL', KEYS[4], KEYS[5])
-for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
+if epoch ~= ARGV[1] or seq ~= ARGV[2] then return {'moved'} end
+if ARGV[7] == '1' then
+  local now = redis.call('TIME')
+  local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+  local claims = redis.call('HGETALL', KEYS[8])
+  local mine = tonumber(ARGV[4])
+  local seen = mine
+  for i = 1, #claims, 2 do
+    local v, s, until_ms = string.match(claims[i + 1], '^(%d+):(%d+):(%d+)$')
+    if v and tonumber(until_ms) >= ms then
+      v = tonumber(v)
+      if v > mine or (v == mine and claims[i] < ARGV[8]) then return {'wait'} end
+      seen = math.max(seen, tonumber(s))
+    end
+  end
+  if seen > mine and ARGV[9] ~= '1' then return {'lost', tostring(seen)} end
+end
+redis.call('DEL', KEYS[4], KEYS[5], KEYS[8])
+for i = 10, #ARGV, 2 do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]) end
 redis.call('SET', KEYS[2], ARGV[4])
 redis.call('SET', KEYS[3], ARGV[4])
 redis.call('SET', KEYS[7], ARGV[5])
-redis.call('SET', KEYS[6], ARGV[3] .. ':' .. ARGV[4])
+redis.call('SET', KEYS[6], ARGV[3] .. ':' .. ARGV[4] .. ':' .. ARGV[6])
 redis.call('SET', KEYS[1], ARGV[3])
+return {'ok'}
+"""
+"""KEYS: epoch, seq, snapver, snap, log, seed, order, claims. ARGV: expected epoch ('' for
+none), expected seq ('' for none), new epoch, version, order, lineage epoch, check
+claims ('1'), replica id, accept a loss ('1'), then key/value pairs from ARGV[10]."""
+
+_CLAIM = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ':' .. tostring(ms + tonumber(ARGV[3])))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 4)
 return 1
 """
-"""KEYS: epoch, seq, snapver, snap, log, seed, order. ARGV: expected epoch ('' for
-none), expected seq ('' for none), new epoch, version, order, key/value pairs."""
+"""KEYS: claims. ARGV: replica id, 'version:seen', time to live (ms)."""
 
 _COMPACT = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -148,10 +191,10 @@ order, delete count, deleted keys..., key/value pairs."""
 
 _ACQUIRE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0, redis.call('PTTL', KEYS[1])} end
-local token = redis.call('INCR', KEYS[2])
-redis.call('SET', KEYS[1], token, 'PX', ARGV[1])
-return {1, token}
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
+return {1, ARGV[2]}
 """
+"""KEYS: lock. ARGV: lease (ms), a random token (never reused, not even after a wipe)."""
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -164,7 +207,7 @@ return 0
 """
 
 _CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, ConnectionError, TimeoutError)
-_OWN_OPTIONS = ("store", "compact_every", "lock_lease", "write_timeout", "block", "pickle")
+_OWN_OPTIONS = ("store", "compact_every", "lock_lease", "write_timeout", "block", "reseed_wait")
 
 
 @dataclass
@@ -249,6 +292,7 @@ class RedisBackend(LogBackend):
         lock_lease: float = 10.0,
         write_timeout: float = 5.0,
         block: float = 1.0,
+        reseed_wait: float | None = None,
     ) -> None:
         super().__init__(codec=codec, compact_every=compact_every)
         if not store or any(ch in store for ch in "{}"):
@@ -265,6 +309,10 @@ class RedisBackend(LogBackend):
         """Seconds a write retries while Redis is unreachable before it raises."""
         self.block = block
         """Seconds the reader blocks in one ``XREAD``."""
+        self.reseed_wait = 2 * block + 1 if reseed_wait is None else reseed_wait
+        """Seconds a replica collects claims after a wipe before the most advanced re-seeds."""
+        if self.reseed_wait < 0:
+            raise ValueError("reseed_wait must not be negative")
         tag = "{observable:" + store + "}"
         self.prefix = tag
         """The hash tag every key of this store starts with."""
@@ -275,7 +323,7 @@ class RedisBackend(LogBackend):
         self._k_snap = tag + ":snap"
         self._k_order = tag + ":order"
         self._k_seed = tag + ":seed"
-        self._k_fence = tag + ":fence"
+        self._k_claims = tag + ":claims"
         self._epoch: bytes | None = None
         self._client: redis.Redis | None = None
         self._reader_client: redis.Redis | None = None
@@ -284,6 +332,10 @@ class RedisBackend(LogBackend):
         self._commit_prefix = uuid.uuid4().hex[:16] + ":"
         self._commit_ids = (f"{self._commit_prefix}{n}" for n in itertools.count())
         self._unsure = 0  # commits whose outcome is unknown (the reply was lost)
+        self._replica = self._commit_prefix[:-1]
+        self._seen = 0  # the highest acknowledged seq seen in this epoch
+        self._claimed_at: float | None = None  # when this replica claimed a re-seed
+        self._accept_loss = False
         self._held: dict[str, _Held] = {}
         self._locks: dict[str, SharedLock] = {}
         self._locks_guard = threading.Lock()
@@ -302,15 +354,17 @@ class RedisBackend(LogBackend):
                 own[name] = value
             else:
                 rest.append((name, value))
+        refuse_pickle_option(dict(rest))
         client_url = urlunsplit(parts._replace(query=urlencode(rest)))
+        reseed_wait = own.get("reseed_wait")
         return cls(
             client_url,
             store=own.get("store", "default"),
-            codec=Codec(allow_pickle=_flag(own.get("pickle", "0"))),
             compact_every=int(own.get("compact_every", DEFAULT_COMPACT_EVERY)),
             lock_lease=float(own.get("lock_lease", 10.0)),
             write_timeout=float(own.get("write_timeout", 5.0)),
             block=float(own.get("block", 1.0)),
+            reseed_wait=None if reseed_wait is None else float(reseed_wait),
         )
 
     def __repr__(self) -> str:
@@ -367,6 +421,7 @@ class RedisBackend(LogBackend):
             ("commit", _COMMIT),
             ("load", _LOAD),
             ("reseed", _RESEED),
+            ("claim", _CLAIM),
             ("compact", _COMPACT),
             ("acquire", _ACQUIRE),
             ("release", _RELEASE),
@@ -470,6 +525,7 @@ class RedisBackend(LogBackend):
             raise
         kind = result[0]
         if kind == b"ok":
+            self._seen = max(self._seen, head)
             return head - int(result[1])
         if kind in (b"behind", b"epoch"):
             raise Behind
@@ -485,27 +541,43 @@ class RedisBackend(LogBackend):
         raise BackendUnavailable(f"unexpected commit reply from Redis: {result!r}")
 
     # -- reading -------------------------------------------------------------------------
+    def _entry_name(self, entry_id: bytes) -> str:
+        return (
+            f"Redis {self._where()} stream {self._k_log} entry {entry_id.decode(errors='replace')}"
+        )
+
     def _decode_entries(
         self, entries: Sequence[Any], version: int
-    ) -> tuple[list[EncodedChange], int] | None:
-        """Decode stream entries after ``version``; None when there is a gap."""
-        changes: list[EncodedChange] = []
+    ) -> tuple[list[Stored], int] | None:
+        """Decode stream entries after ``version``; None when there is a gap.
+
+        A change that cannot be decoded comes back as an ``UndecodableChange``.
+        """
+        changes: list[Stored] = []
         for entry_id, fields in entries:
-            last = int(entry_id.split(b"-", 1)[0])
-            count = int(fields[b"n"])
-            first = last - count + 1
+            try:
+                last = int(entry_id.split(b"-", 1)[0])
+                count = int(fields.get(b"n", b"0"))
+            except ValueError:
+                return None
             if last <= version:
                 continue
-            if first > version + 1:
+            if not 0 < count <= ENTRY_CHANGES:
+                count = last - version  # a bad count: the entry covers what follows
+            first = last - count + 1
+            if first > version + 1 or not 0 < count <= ENTRY_CHANGES:
                 return None
-            decoded = self.codec.decode_changes(fields[b"d"], first)
+            decoded = self.codec.decode_entry(
+                fields.get(b"d", b""), first, count, self._entry_name(entry_id)
+            )
             changes.extend(decoded[version + 1 - first :])
             version = last
+        self._seen = max(self._seen, version)
         return changes, version
 
-    def _fetch_since(self, version: int, epoch: bytes | None = None) -> list[EncodedChange] | None:
+    def _fetch_since(self, version: int, epoch: bytes | None = None) -> list[Stored] | None:
         expected_epoch = self._epoch if epoch is None else epoch
-        changes: list[EncodedChange] = []
+        changes: list[Stored] = []
         start = version
         while True:
 
@@ -534,19 +606,37 @@ class RedisBackend(LogBackend):
         found: Any = self._call(
             lambda: self.client.mget([self._k_epoch, self._k_seq, self._k_seed])
         )
+        if found[0] is not None and found[0] == self._epoch:
+            self._seen = max(self._seen, int(found[1] or 0))
         return found[0], found[1], found[2]
+
+    def accept_loss(self) -> None:
+        """Accept that acknowledged changes were lost (see :class:`StateLost`) and go on.
+
+        The most advanced replica left re-seeds the store; a replica that holds changes
+        the store lost reloads the store's state instead. Call it in one process.
+        """
+        self._accept_loss = True
+        with self.journal.batch(), self.journal.lock:
+            self._catch_up()
 
     def _catch_up(self) -> Progress:
         journal = self.journal
-        for _ in range(20):
+        for _ in range(1000):
             epoch, head_text, seed = self._probe()
             head = int(head_text or 0)
             version = journal.version
-            if self._should_reseed(epoch, head, seed, version):
-                if self._reseed(epoch, head_text, version):
-                    return Progress.RESEEDED
+            if epoch is None or (epoch == self._epoch and head < version):
+                progress = self._claim_reseed(epoch, head_text, version)
+                if progress is not None:
+                    return progress
                 continue
+            self._claimed_at = None
             if epoch != self._epoch:
+                if self._epoch is not None and self._holds_more(seed, epoch, head, version):
+                    if self._reseed(epoch, head_text, version, claims=False):
+                        return Progress.RESEEDED
+                    continue
                 progress = self._try_reload()
                 if progress is not None:
                     return progress
@@ -565,24 +655,69 @@ class RedisBackend(LogBackend):
             f"the Redis store {self.store_name!r} kept changing while this process caught up"
         )
 
-    def _should_reseed(
-        self, epoch: bytes | None, head: int, seed: bytes | None, version: int
-    ) -> bool:
-        if epoch is None:
-            return True  # never seeded, or Redis lost every key
-        if epoch == self._epoch:
-            return head < version  # Redis went back in time: this process has more
-        return (
-            self._epoch is not None
-            and seed == epoch + b":" + str(head).encode()
-            and version > head  # re-seeded by a process that had less, and unwritten since
-        )
+    def _holds_more(self, seed: bytes | None, epoch: bytes, head: int, version: int) -> bool:
+        """Tell whether the store was re-seeded from less than this replica holds.
 
-    def _reseed(self, epoch: bytes | None, head_text: bytes | None, version: int) -> bool:
+        True when this replica should re-seed it (nobody wrote since); raise
+        :class:`StateLost` when others wrote since (unless the loss was accepted).
+        """
+        parts = (seed or b"").split(b":")
+        if len(parts) != 3 or parts[0] != epoch or parts[2] != self._epoch:
+            return False
+        seeded = int(parts[1])
+        if version <= seeded:
+            return False
+        if head == seeded:
+            return True
+        if self._accept_loss:
+            self._accept_loss = False
+            return False
+        message = (
+            f"the Redis store {self.store_name!r} at {self._where()} was re-seeded from "
+            f"version {seeded} while this replica was away, and written since; this "
+            f"replica's acknowledged changes {seeded + 1}..{version} are not in it. Nothing "
+            "was reset: this replica keeps its value (read it to salvage them) and refuses "
+            "writes; call store.backend.accept_loss() to drop them and follow the store"
+        )
+        logger.error("observable: %s", message)
+        raise StateLost(message)
+
+    def _claim_reseed(
+        self, epoch: bytes | None, head_text: bytes | None, version: int
+    ) -> Progress | None:
+        """Take part in choosing the replica that re-seeds a wiped or rewound store."""
+        now = time.monotonic()
+        if self._claimed_at is None:
+            self._claimed_at = now
+            logger.warning(
+                "observable: Redis store %r at %s lost data (%s); collecting the replicas' "
+                "versions for %.1f s to re-seed from the most advanced",
+                self.store_name,
+                self._where(),
+                "no epoch" if epoch is None else f"sequence {int(head_text or 0)} < {version}",
+                self.reseed_wait,
+            )
+        ttl = max(int(self.reseed_wait * 2000), 1000)
+        claim = f"{version}:{max(self._seen, version)}"
+        self._script("claim", [self._k_claims], [self._replica, claim, ttl])
+        remaining = self._claimed_at + self.reseed_wait - now
+        if remaining > 0:
+            time.sleep(min(remaining, 0.25))
+            return None
+        if self._reseed(epoch, head_text, version, claims=True):
+            self._claimed_at = None
+            return Progress.RESEEDED
+        time.sleep(0.05)
+        return None
+
+    def _reseed(
+        self, epoch: bytes | None, head_text: bytes | None, version: int, *, claims: bool
+    ) -> bool:
         raw = self.engine.raw_root
         pairs: list[str] = []
         for key, value in raw.items():
-            pairs += [key, self.codec.encode(value)]
+            if key not in self._quarantine.keys:
+                pairs += [key, self.codec.encode(value)]
         new_epoch = uuid.uuid4().hex.encode()
         keys = [
             self._k_epoch,
@@ -592,9 +727,25 @@ class RedisBackend(LogBackend):
             self._k_log,
             self._k_seed,
             self._k_order,
+            self._k_claims,
         ]
-        args = [epoch or b"", head_text or b"", new_epoch, str(version), json.dumps(list(raw))]
-        if not self._script("reseed", keys, [*args, *pairs]):
+        lineage = self._epoch or new_epoch
+        args: list[Any] = [epoch or b"", head_text or b"", new_epoch, str(version)]
+        args += [json.dumps(list(raw)), lineage, "1" if claims else "0", self._replica]
+        args.append("1" if self._accept_loss else "0")
+        result = self._script("reseed", keys, [*args, *pairs])
+        if result[0] == b"lost":
+            seen = int(result[1])
+            message = (
+                f"the Redis store {self.store_name!r} at {self._where()} lost its data, and "
+                f"the most advanced live replica holds version {version} while sequence "
+                f"{seen} was acknowledged: changes {version + 1}..{seen} cannot be "
+                "recovered. Nothing was reset; writes are refused until "
+                "store.backend.accept_loss() is called"
+            )
+            logger.error("observable: %s", message)
+            raise StateLost(message)
+        if result[0] != b"ok":
             return False
         if self._epoch is not None or version:
             logger.warning(
@@ -606,7 +757,9 @@ class RedisBackend(LogBackend):
                 version,
                 len(raw),
             )
+        self._accept_loss = False
         self._epoch = new_epoch
+        self._seen = version
         self._dirty.clear()
         self._all_dirty = False
         return True
@@ -622,25 +775,22 @@ class RedisBackend(LogBackend):
         if epoch is None:
             return None  # wiped meanwhile: the caller re-seeds
         snapver = int(snapver_text)
-        values = {flat[i].decode(): self.codec.decode(flat[i + 1]) for i in range(0, len(flat), 2)}
-        values = in_order(values, json.loads(order))
+        quarantine = Quarantine(repr(self))
+        pairs = [(flat[i].decode(errors="replace"), flat[i + 1]) for i in range(0, len(flat), 2)]
+        values = self._decode_values(pairs, quarantine, f"Redis {self._where()} {self._k_snap}")
+        try:
+            names = [name for name in json.loads(order) if isinstance(name, str)]
+        except (ValueError, TypeError):
+            names = []
+        values = in_order(values, names)
         changes = self._fetch_since(snapver, epoch)
         if changes is None:
             return None
-        replayed = [item.change for item in changes]
-        apply_to_values(values, replayed)
+        replayed = self._replay(values, changes, quarantine)
         self._epoch = epoch
-        unchanged = self._install(values, snapver + len(changes), replayed)
+        self._seen = snapver + len(changes)
+        unchanged = self._install(values, snapver + len(changes), replayed, quarantine)
         return Progress.UNCHANGED_RELOAD if unchanged else Progress.RELOADED
-
-    def _apply_entries(self, entries: Sequence[Any]) -> bool:
-        """Apply entries read by the reader (journal lock held); False on a gap."""
-        decoded = self._decode_entries(entries, self.journal.version)
-        if decoded is None:
-            return False
-        if decoded[0]:
-            self._apply_remote(decoded[0])
-        return True
 
     def _read_forever(self) -> None:
         journal = self.journal
@@ -691,9 +841,13 @@ class RedisBackend(LogBackend):
                     cursor = last
                     continue
                 if not self._stop.is_set():
+                    # Decode before taking the journal lock: decoding never runs under it.
+                    decoded = self._decode_entries(entries, cursor)
                     with journal.batch(), journal.lock:
-                        if not self._apply_entries(entries):
+                        if decoded is None or journal.version != cursor:
                             need = "sync"
+                        elif decoded[0]:
+                            self._apply_remote(decoded[0])
                     cursor = journal.version
             except _CONNECTION_ERRORS as error:
                 if self._stop.is_set():
@@ -754,14 +908,15 @@ class RedisBackend(LogBackend):
         lease_ms = max(int(self.lock_lease * 1000), 1)
         delay = 0.001
         while True:
-            granted, value = self._script("acquire", [redis_key, self._k_fence], [lease_ms])
+            token = uuid.uuid4().hex
+            granted, value = self._script("acquire", [redis_key], [lease_ms, token])
             if granted:
                 break
             wait = min(delay, max(int(value), 1) / 1000)
             time.sleep(wait * (0.5 + random.random()))
             delay = min(delay * 2, 0.05)
         held = _Held(
-            key, redis_key, str(value), threading.get_ident(), time.monotonic() + self.lock_lease
+            key, redis_key, token, threading.get_ident(), time.monotonic() + self.lock_lease
         )
         self._held[key] = held
         try:

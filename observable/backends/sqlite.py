@@ -4,7 +4,8 @@
 ``sqlite:state.db`` is relative to the working directory). Options go in the query
 string: ``compact_every`` (default 10000, ``0`` never compacts), ``synchronous``
 (``full``, the default, or ``normal``, ``extra``, ``off``), ``timeout`` (seconds to wait
-for another process's write lock, default 5) and ``pickle=1`` (see the codec).
+for another process's write lock, default 5). Pickle is never a URL option: pass
+``SQLiteBackend(path, codec=Codec(allow_pickle=True))`` in code (see the codec).
 
 The file is in WAL mode. Each change is one row, appended in its own transaction (or one
 transaction per ``store.batch()``) before the write returns, so a process that is killed
@@ -17,8 +18,15 @@ transactions if the machine itself goes down.
 
 Several processes may open the same file: each append checks that the journal is where
 the writer thinks it is, so a writer that is behind catches up before its change goes
-in. A process does not see another's changes until it writes (or reopens the store);
-use the Redis backend for live sharing.
+in. A process does not see another's changes until it writes (or calls
+``store.backend.reload()``); use the Redis backend for live sharing. When the other
+process compacted meanwhile, catching up means reloading the whole state: a write made
+through a proxy of a key whose value changed then raises
+:class:`~observable.backends.StateReloaded` (rolled back; read the key from the store
+again and retry).
+
+A row that cannot be decoded or applied quarantines its key only (see
+``observable.backends.quarantine``).
 """
 
 from __future__ import annotations
@@ -31,17 +39,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..change import Change
 from .base import BackendUnavailable
-from .codec import DEFAULT_CODEC, Codec, CodecError, EncodedChange
-from .logged import (
-    DEFAULT_COMPACT_EVERY,
-    Behind,
-    LogBackend,
-    Progress,
-    apply_to_values,
-    in_order,
-)
+from .codec import DEFAULT_CODEC, Codec
+from .logged import DEFAULT_COMPACT_EVERY, Behind, LogBackend, Progress, Stored, in_order
+from .quarantine import Quarantine
 
 __all__ = ["SQLiteBackend"]
 
@@ -108,13 +109,13 @@ class SQLiteBackend(LogBackend):
         if not path or path == "/":
             raise ValueError(f"sqlite URL {url!r} has no file path")
         options = {name: values[-1] for name, values in parse_qs(parts.query).items()}
-        known = {"compact_every", "synchronous", "timeout", "pickle"}
+        known = {"compact_every", "synchronous", "timeout"}
+        refuse_pickle_option(options)
         unknown = sorted(set(options) - known)
         if unknown:
             raise ValueError(f"unknown sqlite:// option(s) {unknown}; known: {sorted(known)}")
         return cls(
             path,
-            codec=Codec(allow_pickle=_flag(options.get("pickle", "0"))),
             compact_every=int(options.get("compact_every", DEFAULT_COMPACT_EVERY)),
             synchronous=options.get("synchronous", "full"),
             timeout=float(options.get("timeout", 5.0)),
@@ -169,7 +170,7 @@ class SQLiteBackend(LogBackend):
         if conn is not None:
             conn.close()
 
-    def _read_state(self) -> tuple[dict[str, Any], int, list[Change]]:
+    def _read_state(self) -> tuple[dict[str, Any], int, list[Any], Quarantine]:
         """Return the stored values and their version: snapshot plus replayed journal."""
         conn = self._db
         try:
@@ -188,20 +189,29 @@ class SQLiteBackend(LogBackend):
                 conn.execute("COMMIT")
         except sqlite3.Error as error:
             raise BackendUnavailable(f"cannot read SQLite file {self.path}: {error}") from error
-        values = in_order(
-            {key: self.codec.decode(text) for key, text in rows},
-            json.loads(order_row[0]) if order_row is not None else [],
-        )
-        version = snapshot_version
-        changes: list[Change] = []
-        for seq, text in journal:
-            if seq != version + 1:
-                raise CodecError(f"{self.path}: journal jumps from {version} to {seq}")
-            changes.append(self.codec.decode_change(text, seq).change)
-            version = seq
-        apply_to_values(values, changes)
+        quarantine = Quarantine(repr(self))
+        values = self._decode_values(rows, quarantine, f"{self.path} snapshot row")
+        try:
+            order = json.loads(order_row[0]) if order_row is not None else []
+        except ValueError:
+            order = []
+        values = in_order(values, [key for key in order if isinstance(key, str)])
+        items = self._decode_rows(journal, snapshot_version)
+        if items is None:
+            raise BackendUnavailable(f"{self.path}: the journal has a gap after {snapshot_version}")
+        replayed = self._replay(values, items, quarantine)
         self._snapshot_version = snapshot_version
-        return values, version, changes
+        return values, snapshot_version + len(items), replayed, quarantine
+
+    def _decode_rows(self, rows: list[Any], version: int) -> list[Stored] | None:
+        """Decode journal rows after ``version``; None when they do not follow it."""
+        items: list[Stored] = []
+        for seq, text in rows:
+            if seq != version + 1 + len(items):
+                return None
+            entry = f"{self.path} journal row {seq}"
+            items.extend(self.codec.decode_entry(f"[{text}]", seq, 1, entry))
+        return items
 
     def _stored_snapshot_version(self) -> int:
         row = self._db.execute(
@@ -210,8 +220,8 @@ class SQLiteBackend(LogBackend):
         return int(row[0])
 
     def _reload(self) -> Progress:
-        values, version, replayed = self._read_state()
-        unchanged = self._install(values, version, replayed)
+        values, version, replayed, quarantine = self._read_state()
+        unchanged = self._install(values, version, replayed, quarantine)
         return Progress.UNCHANGED_RELOAD if unchanged else Progress.RELOADED
 
     def _append(self, expected: int, parts: Sequence[str]) -> int:
@@ -243,7 +253,7 @@ class SQLiteBackend(LogBackend):
             ) from error
         return expected + len(parts) - self._snapshot_version
 
-    def _fetch_since(self, version: int) -> list[EncodedChange] | None:
+    def _fetch_since(self, version: int) -> list[Stored] | None:
         conn = self._db
         try:
             conn.execute("BEGIN")
@@ -258,12 +268,7 @@ class SQLiteBackend(LogBackend):
                 conn.execute("COMMIT")
         except sqlite3.Error as error:
             raise BackendUnavailable(f"cannot read SQLite file {self.path}: {error}") from error
-        changes: list[EncodedChange] = []
-        for seq, text in rows:
-            if seq != version + 1 + len(changes):
-                return None
-            changes.append(self.codec.decode_change(text, seq))
-        return changes
+        return self._decode_rows(rows, version)
 
     def _catch_up(self) -> Progress:
         changes = self._fetch_since(self.journal.version)
@@ -320,10 +325,11 @@ class SQLiteBackend(LogBackend):
         self._snapshot_version = version
 
 
-def _flag(text: str) -> bool:
-    value = text.strip().lower()
-    if value in ("1", "true", "yes", "on"):
-        return True
-    if value in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError(f"expected a yes/no flag, not {text!r}")
+def refuse_pickle_option(options: dict[str, str]) -> None:
+    """Refuse a ``pickle`` URL option: only code may enable pickle, per store."""
+    if "pickle" in options:
+        raise ValueError(
+            "pickle cannot be enabled from a store URL (a URL may come from configuration "
+            "an attacker controls). Build the backend in code with "
+            "codec=observable.backends.Codec(allow_pickle=True) if every writer is trusted"
+        )

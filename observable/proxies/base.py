@@ -1,34 +1,104 @@
-"""The proxy base class, child creation, and the one code path every mutation goes through."""
+"""The proxy base class, method tables, child creation, and the one path every mutation takes.
+
+Every kind of proxy is generated from a *method table*: one row per mutator naming the
+pure function that performs it on the raw container and computes its effect. The same
+tables give the read-only views their refusals and the testing tools their operations.
+A few hot rows are written out by hand on the class (``hot=True``); a test proves each
+one records what the generic path records.
+"""
 
 from __future__ import annotations
 
 import copy
+import operator
 import types
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ClassVar, NamedTuple
 
 import wrapt
 
-from ..change import Effect
-from ..journal import Conflict, Journal
-from ..registry import proxy_class_for
-from ..values import SCALAR_TYPES
+from ..change import MISSING
+from ..effects import Attr, EffectRecord, combine, read_storage
+from ..errors import Conflict
+from ..journal import Journal
+from ..values import SCALAR_TYPES, instance_attributes, snapshot_value
 from .nodes import MappingNode, Node, new_node, resolve_path
 
 __all__ = [
     "PROXY_TYPES",
+    "MethodTable",
+    "Mutator",
     "ObservedProxy",
+    "Perform",
     "child_of",
-    "handle_refusal",
+    "commit",
     "make_proxy",
     "mutate",
     "node_of",
+    "place",
     "roll_back",
     "unwrap",
+    "unwrap_deep",
 ]
 
 PROXY_TYPES: set[type] = set()
 """Every concrete proxy class; ``type(x) in PROXY_TYPES`` is the fastest proxy test."""
+
+Outcome = tuple[Any, tuple[Any, ...], EffectRecord | None]
+"""What performing a mutator returns: (result, recorded args, effect or None for no change)."""
+
+Perform = Callable[..., Outcome]
+"""Performs one mutator on the raw container: ``perform(target, *args, **kwargs)``.
+
+It must raise before changing anything, or change exactly what its effect says.
+"""
+
+
+class Mutator(NamedTuple):
+    """One row of a method table."""
+
+    perform: Perform | None
+    """The pure function that performs the operation; ``None`` for hand-inlined hot rows."""
+    returns_child: bool = False
+    """Whether the result is a value taken out of the container (observed on the way out)."""
+    doc: str = ""
+    """The generated method's one-line docstring."""
+
+
+MethodTable = dict[str, Mutator]
+"""A kind's mutators by method name (special methods included)."""
+
+IN_PLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "__iadd__": operator.add,
+    "__isub__": operator.sub,
+    "__imul__": operator.mul,
+    "__imatmul__": operator.matmul,
+    "__itruediv__": operator.truediv,
+    "__ifloordiv__": operator.floordiv,
+    "__imod__": operator.mod,
+    "__ipow__": operator.pow,
+    "__ilshift__": operator.lshift,
+    "__irshift__": operator.rshift,
+    "__iand__": operator.and_,
+    "__ixor__": operator.xor,
+    "__ior__": operator.or_,
+}
+"""Each in-place operator and the binary operator Python falls back to without it."""
+
+
+def _fallback_in_place(binary: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    # ``x op= y`` on a value without the in-place method is ``x = x op y``: a new value.
+    def method(self: Any, other: Any) -> Any:
+        return binary(_node(self).target, unwrap(other))
+
+    return method
+
+
+def runs_on_proxy(kind: type, name: str) -> bool:
+    """Tell whether method ``name`` of ``kind`` runs bound to the proxy (see the registry)."""
+    from ..registry import runs_on_proxy as rule
+
+    return rule(kind, name)
 
 
 class ObservedProxy(wrapt.ObjectProxy[Any]):
@@ -36,16 +106,46 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
 
     All proxy-private state lives in one ``_self_node`` slot (wrapt's reserved prefix),
     because every attribute read on a Python subclass of a wrapt proxy is costly.
+    Calling a proxy class, as ``type(proxy)(...)`` does, builds a plain value of the
+    proxied type.
     """
 
     __slots__ = ("_self_node",)
 
     node_class: ClassVar[type[Node]] = MappingNode
     """The node class that finds this proxy's children in its container."""
+    target_type: ClassVar[type] = object
+    """The type this class proxies (a specialized class names the exact type)."""
+    mutators: ClassVar[MethodTable] = {}
+    """This kind's method table."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         PROXY_TYPES.add(cls)
+        table = cls.__dict__.get("mutators")
+        if table:
+            install_table(cls, table)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls.target_type(*args, **kwargs)
+
+    @classmethod
+    def specialize(cls, kind: type) -> type[ObservedProxy]:
+        """Return the proxy class for values of exactly ``kind`` (a subclass of this kind's type).
+
+        Mutators that ``kind`` overrides run its own code on the raw value and record the
+        difference they made, so that ``super()`` works inside them and the record says
+        what happened.
+        """
+        if kind is cls.target_type:
+            return cls
+        namespace: dict[str, Any] = {"__slots__": (), "target_type": kind}
+        base = cls.target_type
+        for name in cls.mutators:
+            own = getattr(kind, name, None)
+            if own is not None and own is not getattr(base, name, None):
+                namespace[name] = diff_method(name)
+        return type(f"Observed{kind.__name__}", (cls,), namespace)
 
     def __wrapped_setattr_fixups__(self) -> None:
         """Called by wrapt after ``__wrapped__`` is set; nothing to fix up."""
@@ -66,36 +166,99 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
         return _node(self).target.__reduce__()
 
     def __getattr__(self, name: str) -> Any:
-        # Methods that user subclasses define in Python run with ``self`` bound to the
-        # proxy, so that the mutations they make are seen.
+        # Methods that users write run with ``self`` bound to the proxy, so that the
+        # mutations they make are seen; library methods run on the value itself.
         node = _node(self)
         value = getattr(node.target, name)
-        if type(value) is types.MethodType and value.__self__ is node.target:
+        if (
+            type(value) is types.MethodType
+            and value.__self__ is node.target
+            and runs_on_proxy(type(node.target), name)
+        ):
             return types.MethodType(value.__func__, self)
         return value
 
 
+for _name, _binary in IN_PLACE_OPERATORS.items():
+    setattr(ObservedProxy, _name, _fallback_in_place(_binary))
+
 _node: Callable[[Any], Node] = ObservedProxy.__dict__["_self_node"].__get__
 _set_node: Callable[[Any, Node], None] = ObservedProxy.__dict__["_self_node"].__set__
 _set_wrapped: Callable[[Any, Any], None] = wrapt.BaseObjectProxy.__dict__["__wrapped__"].__set__
+_allocate: Callable[[type], Any] = wrapt.ObjectProxy.__new__
+
+node_of = _node
+"""Return the node behind a proxy (internal)."""
 
 
 def _new_proxy(proxy_class: type[ObservedProxy], target: Any) -> ObservedProxy:
     # wrapt's __init__ copies the target's __doc__ and __module__ into a per-proxy dict
     # (its getattro forwards both anyway); setting __wrapped__ directly skips that cost.
-    proxy: ObservedProxy = proxy_class.__new__(proxy_class)
+    proxy: ObservedProxy = _allocate(proxy_class)
     _set_wrapped(proxy, target)
     return proxy
-
-
-node_of = _node
-"""Return the node behind a proxy (internal)."""
 
 
 def unwrap(value: Any) -> Any:
     """Return the object behind a proxy, or ``value`` itself when it is not a proxy."""
     if type(value) in PROXY_TYPES:
         return _node(value).target
+    return value
+
+
+def unwrap_deep(value: Any) -> Any:
+    """Return ``value`` with no proxy anywhere inside it, so it can enter a raw tree.
+
+    Proxies are replaced by their targets in place inside plain lists, dicts, sets and
+    objects (which changes nothing anyone can see: a proxy reads as its target); tuples and
+    frozensets that held one are rebuilt.
+    """
+    kind = type(value)
+    if kind in SCALAR_TYPES:
+        return value
+    if kind in PROXY_TYPES:
+        return _node(value).target
+    return _unwrap_inside(value, set())
+
+
+def _unwrap_inside(value: Any, seen: set[int]) -> Any:
+    kind = type(value)
+    if kind in SCALAR_TYPES:
+        return value
+    if kind in PROXY_TYPES:
+        return _node(value).target
+    if id(value) in seen:
+        return value
+    seen.add(id(value))
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if type(item) not in SCALAR_TYPES:
+                inner = _unwrap_inside(item, seen)
+                if inner is not item:
+                    list.__setitem__(value, index, inner)
+    elif isinstance(value, dict):
+        for key, item in list(dict.items(value)):
+            if type(item) not in SCALAR_TYPES:
+                inner = _unwrap_inside(item, seen)
+                if inner is not item:
+                    dict.__setitem__(value, key, inner)
+    elif isinstance(value, tuple | frozenset | set):
+        items = list(value)
+        inner_items = [_unwrap_inside(item, seen) for item in items]
+        if any(a is not b for a, b in zip(items, inner_items, strict=True)):
+            if isinstance(value, set):
+                set.clear(value)
+                set.update(value, inner_items)
+            elif hasattr(value, "_fields"):
+                return type(value)(*inner_items)
+            else:
+                return type(value)(inner_items)
+    else:
+        for name, item in instance_attributes(value).items():
+            if type(item) not in SCALAR_TYPES:
+                inner = _unwrap_inside(item, seen)
+                if inner is not item and read_storage(value, name) is item:
+                    Attr("attr", name, item, inner).apply_to(value)
     return value
 
 
@@ -108,98 +271,224 @@ def make_proxy(
 ) -> ObservedProxy:
     """Create a proxy of ``proxy_class`` around ``target`` with a fresh node."""
     proxy = _new_proxy(proxy_class, target)
-    _set_node(proxy, new_node(proxy_class.node_class, proxy, target, journal, parent, key))
+    node = new_node(proxy_class.node_class, proxy, target, journal, parent, key)
+    _set_node(proxy, node)
+    if parent is not None:
+        journal.nodes[id(target)] = node
     return proxy
 
 
 def child_of(parent: Node, key: Any, value: Any) -> Any:
-    """Return ``value`` as reached from ``parent`` at ``key``: a cached child proxy, or raw."""
+    """Return ``value`` as reached from ``parent`` at ``key``: its tracked proxy, or raw.
+
+    One object has at most one proxy per journal. Reaching it moves that proxy's node to
+    where it was reached, so a child keeps being tracked wherever it moves.
+    """
     kind = type(value)
     if kind in SCALAR_TYPES:
         return value
     if kind in PROXY_TYPES:
-        # A proxy stored inside a plain container: observe its target here instead.
         value = _node(value).target
         kind = type(value)
-    children = parent.children
-    if children is not None:
-        # Cached children are found before the registry is asked: a hit is the common case.
-        node = children.get(id(value))
-        if node is not None:
-            proxy = node()
-            if proxy is not None:
+    node = parent.journal.nodes.get(id(value))
+    if node is not None:
+        proxy = node()
+        if proxy is not None:
+            if node.parent is not None and node is not parent:
+                node.parent = parent
                 node.key = key
-                parent.recent = proxy
-                return proxy
+            parent.recent = proxy
+            return proxy
+    from ..registry import proxy_class_for
+
     proxy_class = proxy_class_for(kind)
     if proxy_class is None:
         return value
-    if children is None:
-        children = parent.children = {}
-    proxy = _new_proxy(proxy_class, value)
-    node = new_node(proxy_class.node_class, proxy, value, parent.journal, parent, key)
-    _set_node(proxy, node)
-    children[id(value)] = node
+    proxy = make_proxy(proxy_class, value, parent.journal, parent, key)
     parent.recent = proxy
     return proxy
 
 
-Mutation = Callable[[Any], tuple[Any, tuple[Any, ...], Effect | None]]
-"""Performs an operation on the raw container; returns (result, args, effect or None)."""
+def place(node: Node, effect: EffectRecord) -> None:
+    """Move the nodes of objects that ``effect`` put into ``node``'s container to there."""
+    nodes = node.journal.nodes
+    if not nodes:
+        return
+    for key, value in effect.placed(node.target):
+        if type(value) in SCALAR_TYPES:
+            continue
+        child = nodes.get(id(value))
+        if child is not None and child.parent is not None and child is not node:
+            child.parent = node
+            child.key = key
 
 
-def mutate(proxy: ObservedProxy, op: str, perform: Mutation) -> Any:
-    """Run ``perform`` on the proxy's target under the journal lock and record its effect.
+def commit(node: Node, path: Any, op: str, args: tuple[Any, ...], effect: EffectRecord) -> Any:
+    """Record a change already made on ``node``'s target; the journal lock must be held.
 
-    ``perform`` must raise before changing anything, or change exactly what its
-    effect says. A ``None`` effect (nothing changed) and a detached proxy record nothing.
-    When the journal's commit hook refuses the change, the operation is rolled back;
-    after a :class:`~observable.journal.Conflict` it runs again on the caught-up value.
+    Returns the change, or raises after rolling the change back when the journal refuses
+    it (:class:`~observable.errors.Conflict` included: the caller catches up and retries).
+    """
+    try:
+        change = node.journal.record(path, op, args, effect)
+    except BaseException:
+        roll_back(node.target, effect)
+        raise
+    place(node, effect)
+    return change
 
-    The hottest operations (``append`` of lists and deques, dict item assignment, ``set.add``
-    and attribute assignment) inline these steps: a closure and two calls per operation
-    are a measurable share of their cost (see ``bench/README.md``).
+
+def mutate(
+    proxy: ObservedProxy, op: str, perform: Perform, args: Iterable[Any], kwargs: dict[str, Any]
+) -> Any:
+    """Run ``perform(target, *args, **kwargs)`` under the journal lock and record its effect.
+
+    A ``None`` effect (nothing changed) and a detached proxy record nothing. When the
+    journal refuses the change, the operation is rolled back; after a
+    :class:`~observable.errors.Conflict` the journal catches up (outside the lock) and the
+    operation runs again on the caught-up value.
     """
     node = _node(proxy)
     journal = node.journal
     lock = journal.lock
+    args = tuple(args)
     while True:
         lock.acquire()
         try:
             path = resolve_path(node)
-            result, args, effect = perform(node.target)
+            result, recorded, effect = perform(node.target, *args, **kwargs)
             if effect is None or path is None:
                 return result
             try:
-                change = journal.record(path, op, args, effect)
+                change = commit(node, path, op, recorded, effect)
             except Conflict:
-                roll_back(node.target, effect)
-                journal.catch_up()
-                continue
-            except BaseException:
-                roll_back(node.target, effect)
-                raise
+                change = None
         finally:
             lock.release()
+        if change is None:
+            journal.catch_up()
+            continue
         if journal.subscribed:
             journal.deliver(change)
         return result
 
 
-def handle_refusal(journal: Journal, target: Any, effect: Effect, error: BaseException) -> None:
-    """Roll back an inline change whose recording raised; return only after a conflict.
-
-    After a :class:`~observable.journal.Conflict` the journal has caught up and the
-    caller runs its operation again; any other error is re-raised.
-    """
-    roll_back(target, effect)
-    if not isinstance(error, Conflict):
-        raise error
-    journal.catch_up()
-
-
-def roll_back(target: Any, effect: Effect) -> None:
+def roll_back(target: Any, effect: EffectRecord) -> None:
     """Undo ``effect`` on the raw container it was made on."""
-    from ..patch import apply_effect, invert_effect
+    effect.inverted().apply_to(target)
 
-    apply_effect(target, invert_effect(effect))
+
+def install_table(cls: type[ObservedProxy], table: MethodTable) -> None:
+    """Give ``cls`` a method for every row of ``table`` that is not written out by hand."""
+    for name, row in table.items():
+        if row.perform is not None:
+            setattr(cls, name, table_method(name, row))
+
+
+def table_method(name: str, row: Mutator) -> Callable[..., Any]:
+    """Return the proxy method that performs ``row`` and records it as ``name``."""
+    perform = row.perform
+    assert perform is not None
+    op = name.strip("_") if name.startswith("__") else name
+    if row.returns_child:
+
+        def method(self: ObservedProxy, *args: Any, **kwargs: Any) -> Any:
+            result = mutate(self, op, perform, args, kwargs)
+            return child_of(_node(self), None, result)
+
+    elif name in IN_PLACE_OPERATORS:
+
+        def method(self: ObservedProxy, *args: Any, **kwargs: Any) -> Any:
+            result = mutate(self, op, perform, args, kwargs)
+            return self if result is None else result
+
+    else:
+
+        def method(self: ObservedProxy, *args: Any, **kwargs: Any) -> Any:
+            return mutate(self, op, perform, args, kwargs)
+
+    method.__name__ = name
+    method.__qualname__ = name
+    method.__doc__ = row.doc or f"Perform ``{name}`` and record what it changed."
+    return method
+
+
+# -- overridden mutators: run the user's own code, record the difference ----------------------
+State = Any
+Capture = Callable[[Any], State]
+Diff = Callable[[Any, State], EffectRecord | None]
+
+
+def diff_method(name: str) -> Callable[..., Any]:
+    """Return a method that runs the value's own ``name`` and records the difference it made."""
+    op = name.strip("_") if name.startswith("__") else name
+
+    def perform(target: Any, *args: Any, **kwargs: Any) -> Outcome:
+        proxy_class = _kind_of(target)
+        args = tuple(unwrap_deep(arg) for arg in args)
+        kwargs = {key: unwrap_deep(value) for key, value in kwargs.items()}
+        before = proxy_class.capture(target)
+        attributes = _storage(target)
+        try:
+            result = getattr(type(target), name)(target, *args, **kwargs)
+        except BaseException:
+            proxy_class.restore(target, before)
+            raise
+        steps = [proxy_class.diff(target, before)]
+        steps += _storage_diff(attributes, _storage(target))
+        recorded = tuple(snapshot_value(arg) for arg in args)
+        return result, recorded, combine(step for step in steps if step is not None)
+
+    def method(self: ObservedProxy, *args: Any, **kwargs: Any) -> Any:
+        result = mutate(self, op, perform, args, kwargs)
+        if name in IN_PLACE_OPERATORS and result is _node(self).target:
+            return self
+        return child_of(_node(self), None, result)
+
+    method.__name__ = name
+    method.__qualname__ = name
+    method.__doc__ = f"Run the value's own ``{name}`` and record what it changed."
+    return method
+
+
+def _kind_of(target: Any) -> Any:
+    from ..registry import proxy_class_for
+
+    return proxy_class_for(type(target))
+
+
+def _storage(target: Any) -> dict[str, Any]:
+    own = getattr(target, "__dict__", None)
+    return {} if own is None else {k: v for k, v in own.items() if not _is_dunder(k)}
+
+
+def _is_dunder(name: str) -> bool:
+    return name.startswith("__") and name.endswith("__")
+
+
+def _storage_diff(before: dict[str, Any], after: dict[str, Any]) -> list[EffectRecord]:
+    steps: list[EffectRecord] = []
+    for name, old in before.items():
+        new = after.get(name, MISSING)
+        if new is not old:
+            steps.append(Attr("attr", name, snapshot_value(old), snapshot_value(new)))
+    for name, new in after.items():
+        if name not in before:
+            steps.append(Attr("attr", name, MISSING, snapshot_value(new)))
+    return steps
+
+
+def storage_diff(before: dict[str, Any], target: Any) -> list[EffectRecord]:
+    """Return attribute effects for what changed in ``target``'s own storage since ``before``."""
+    return _storage_diff(before, _storage(target))
+
+
+def storage_of(target: Any) -> dict[str, Any]:
+    """Return a shallow copy of what ``target`` stores in its ``__dict__`` (dunders left out)."""
+    return _storage(target)
+
+
+def observed_items(node: Node, pairs: Iterable[tuple[Any, Any]]) -> Iterator[Any]:
+    """Yield each value of ``(key, value)`` pairs as reached from ``node``."""
+    for key, value in pairs:
+        yield value if type(value) in SCALAR_TYPES else child_of(node, key, value)

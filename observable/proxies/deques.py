@@ -2,132 +2,136 @@
 
 from __future__ import annotations
 
+import collections
 import operator
 from collections.abc import Iterable
 from typing import Any, SupportsIndex
 
-from ..change import Effect
+from ..effects import Permute
 from ..values import snapshot_value
-from .base import mutate, node_of, unwrap
-from .sequences import ObservedSequence, snapshot_items, splice
+from .base import MethodTable, Mutator, Outcome, node_of, unwrap, unwrap_deep
+from .sequences import (
+    LIST_MUTATORS,
+    ObservedSequence,
+    item_index,
+    perform_append,
+    sequence_diff,
+    splice,
+)
 
-__all__ = ["ObservedDeque"]
+__all__ = ["DEQUE_MUTATORS", "ObservedDeque"]
 
 _node = node_of
 
 
-def _bounded_growth(
-    before: list[Any], after: list[Any], added: int, at_left: bool
-) -> Effect | None:
-    """Describe adding ``added`` items at one end of a bounded deque that dropped from the other."""
-    survivors = min(added, len(after))
-    kept = len(after) - survivors
-    dropped = len(before) - kept
-    steps: list[Effect] = []
-    if at_left:
-        if dropped:
-            steps.append(splice(kept, snapshot_items(before[kept:]), ()))
-        if survivors:
-            steps.append(splice(0, (), snapshot_items(after[:survivors])))
-    else:
-        if dropped:
-            steps.append(splice(0, snapshot_items(before[:dropped]), ()))
-        if survivors:
-            steps.append(splice(kept, (), snapshot_items(after[kept:])))
-    if not steps:
-        return None
-    return steps[0] if len(steps) == 1 else ("sequence", tuple(steps))
+def _grow(method: str, single: bool) -> Any:
+    def perform(target: Any, items: Any) -> Outcome:
+        values = [unwrap_deep(items)] if single else [unwrap_deep(item) for item in items]
+        snapshots = tuple(map(snapshot_value, values))
+        before = list(target)
+        getattr(collections.deque, method)(target, values)
+        args = snapshots if single else (snapshots,)
+        return None, args, sequence_diff(target, before)
+
+    return perform
+
+
+def perform_bounded_append(target: Any, item: Any) -> Outcome:
+    """``append``: at the right; a full bounded deque drops its leftmost item."""
+    if target.maxlen is None:
+        return perform_append(target, item)
+    return _grow("extend", single=True)(target, item)
+
+
+def perform_pop(target: Any) -> Outcome:
+    """``pop``: remove and return the rightmost item."""
+    value = target.pop()
+    return value, (), splice(len(target), (snapshot_value(value),), ())
+
+
+def perform_popleft(target: Any) -> Outcome:
+    """``popleft``: remove and return the leftmost item."""
+    value = target.popleft()
+    return value, (), splice(0, (snapshot_value(value),), ())
+
+
+def perform_rotate(target: Any, steps: SupportsIndex = 1) -> Outcome:
+    """``rotate``: ``steps`` to the right (left if negative), recorded as a permutation."""
+    count = operator.index(steps)
+    length = len(target)
+    order = tuple((i - count) % length for i in range(length)) if length else ()
+    unchanged = all(target[i] is target[source] for i, source in enumerate(order))
+    target.rotate(count)
+    return None, (count,), None if unchanged else Permute("permute", order)
+
+
+def perform_insert(target: Any, index: SupportsIndex, item: Any) -> Outcome:
+    """``insert``: raises ``IndexError`` on a full bounded deque, as deque does."""
+    value = unwrap_deep(item)
+    snapshot = snapshot_value(value)
+    before = list(target)
+    target.insert(index, value)
+    return None, (operator.index(index), snapshot), sequence_diff(target, before)
+
+
+def perform_setitem(target: Any, key: Any, value: Any) -> Outcome:
+    """``d[i] = v`` (deques have no slices)."""
+    new = unwrap_deep(value)
+    position = item_index(key, len(target))
+    before = list(target)
+    target[position] = new
+    return None, (position, snapshot_value(new)), sequence_diff(target, before)
+
+
+def perform_delitem(target: Any, key: Any) -> Outcome:
+    """``del d[i]``."""
+    position = item_index(key, len(target))
+    old = target[position]
+    del target[position]
+    return None, (position,), splice(position, (snapshot_value(old),), ())
+
+
+def perform_imul(target: Any, times: Any) -> Outcome:
+    """``*=``: repeat the items, a bounded deque keeping its rightmost ones."""
+    count = operator.index(times)
+    before = list(target)
+    target *= count
+    return None, (count,), sequence_diff(target, before)
+
+
+DEQUE_MUTATORS: MethodTable = {
+    **{name: LIST_MUTATORS[name] for name in ("remove", "clear", "reverse")},
+    "append": Mutator(perform_bounded_append, doc="Append ``item`` on the right."),
+    "appendleft": Mutator(_grow("extendleft", single=True), doc="Append ``item`` on the left."),
+    "extend": Mutator(_grow("extend", single=False), doc="Append every item on the right."),
+    "extendleft": Mutator(_grow("extendleft", single=False), doc="Append items on the left."),
+    "__iadd__": Mutator(_grow("extend", single=False)),
+    "insert": Mutator(perform_insert, doc="Insert ``item`` before ``index``."),
+    "pop": Mutator(perform_pop, returns_child=True, doc="Remove and return the rightmost item."),
+    "popleft": Mutator(perform_popleft, returns_child=True, doc="Remove the leftmost item."),
+    "rotate": Mutator(perform_rotate, doc="Rotate ``steps`` to the right."),
+    "__setitem__": Mutator(perform_setitem),
+    "__delitem__": Mutator(perform_delitem),
+    "__imul__": Mutator(perform_imul),
+}
+"""The mutators of ``collections.deque``."""
 
 
 class ObservedDeque(ObservedSequence):
     """Proxy of a ``collections.deque``: every mutator is recorded, evictions included."""
 
     __slots__ = ()
+    target_type = collections.deque
+    mutators = DEQUE_MUTATORS
 
-    def append(self, item: Any) -> None:
-        """Append ``item`` on the right; a full bounded deque drops its leftmost item."""
-        if _node(self).target.maxlen is None:
-            ObservedSequence.append(self, item)
-        else:
-            self._grow("append", [unwrap(item)], at_left=False)
+    def copy(self) -> Any:
+        """Return a plain shallow copy whose mutable items are the tracked children."""
+        return collections.deque(iter(self), _node(self).target.maxlen)
 
-    def appendleft(self, item: Any) -> None:
-        """Append ``item`` on the left; a full bounded deque drops its rightmost item."""
-        self._grow("appendleft", [unwrap(item)], at_left=True)
+    def __copy__(self) -> Any:
+        return self.copy()
 
-    def extend(self, items: Iterable[Any]) -> None:
-        """Append every item on the right, recording any evictions."""
-        self._grow("extend", [unwrap(item) for item in items], at_left=False)
-
-    def extendleft(self, items: Iterable[Any]) -> None:
-        """Append every item on the left (so they end up reversed), recording any evictions."""
-        self._grow("extendleft", [unwrap(item) for item in items], at_left=True)
-
-    def __iadd__(self, items: Any) -> Any:
-        self._grow("iadd", [unwrap(item) for item in items], at_left=False)
-        return self
-
-    def _grow(self, op: str, values: list[Any], at_left: bool) -> None:
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            snapshots = snapshot_items(values)
-            args = snapshots[:1] if op in ("append", "appendleft") else (snapshots,)
-            if target.maxlen is None:
-                length = len(target)
-                (target.extendleft if at_left else target.extend)(values)
-                if not values:
-                    return None, args, None
-                if at_left:
-                    return None, args, splice(0, (), snapshots[::-1])
-                return None, args, splice(length, (), snapshots)
-            before = list(target)
-            (target.extendleft if at_left else target.extend)(values)
-            return None, args, _bounded_growth(before, list(target), len(values), at_left)
-
-        mutate(self, op, perform)
-
-    def popleft(self) -> Any:
-        """Remove and return the leftmost item, recording it."""
-
-        def perform(target: Any) -> tuple[Any, tuple[Any, ...], Effect]:
-            value = target.popleft()
-            return value, (), splice(0, (snapshot_value(value),), ())
-
-        return mutate(self, "popleft", perform)
-
-    def pop(self) -> Any:  # type: ignore[override]
-        """Remove and return the rightmost item, recording it."""
-
-        def perform(target: Any) -> tuple[Any, tuple[Any, ...], Effect]:
-            value = target.pop()
-            return value, (), splice(len(target), (snapshot_value(value),), ())
-
-        return mutate(self, "pop", perform)
-
-    def rotate(self, steps: SupportsIndex = 1) -> None:
-        """Rotate ``steps`` to the right (left if negative), recorded as a permutation."""
-        count = operator.index(steps)
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            length = len(target)
-            order = tuple((i - count) % length for i in range(length)) if length else ()
-            if all(target[i] is target[source] for i, source in enumerate(order)):
-                target.rotate(count)
-                return None, (count,), None
-            target.rotate(count)
-            return None, (count,), ("permute", order)
-
-        mutate(self, "rotate", perform)
-
-    def __imul__(self, times: Any) -> Any:
-        count = operator.index(times)
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            before = list(target)
-            target *= count
-            after = list(target)
-            if len(before) == len(after) and all(map(operator.is_, before, after)):
-                return None, (count,), None
-            return None, (count,), splice(0, snapshot_items(before), snapshot_items(after))
-
-        mutate(self, "imul", perform)
-        return self
+    def __add__(self, other: Any) -> Any:
+        result = self.copy()
+        result.extend(unwrap(other) if not isinstance(other, Iterable) else other)
+        return result

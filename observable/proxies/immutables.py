@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import ObservedProxy, child_of, node_of
-from .nodes import SequenceNode
+from .base import child_of, node_of
 from .sequences import ObservedSequence
 
 __all__ = ["ObservedTuple"]
@@ -13,15 +12,14 @@ __all__ = ["ObservedTuple"]
 _node = node_of
 
 
-class ObservedTuple(ObservedProxy):
-    """Proxy of a ``tuple`` (named tuples included): items are observed, the tuple is not."""
+class ObservedTuple(ObservedSequence):
+    """Proxy of a ``tuple`` (named tuples included): items are observed, the tuple is not.
+
+    ``t += x`` makes a new plain tuple, as in plain Python.
+    """
 
     __slots__ = ()
-    node_class = SequenceNode
-
-    __getitem__ = ObservedSequence.__getitem__
-    __iter__ = ObservedSequence.__iter__
-    __reversed__ = ObservedSequence.__reversed__
+    target_type = tuple
 
     def __getattr__(self, name: str) -> Any:
         node = _node(self)
@@ -30,3 +28,9 @@ class ObservedTuple(ObservedProxy):
         if name in fields:
             return child_of(node, fields.index(name), value)
         return super().__getattr__(name)
+
+    def __add__(self, other: Any) -> Any:
+        return tuple(self) + (other if type(other) is not type(self) else tuple(other))
+
+    def __radd__(self, other: Any) -> Any:
+        return other + tuple(self)

@@ -1,31 +1,81 @@
-"""Proxies for dicts: ``dict``, ``OrderedDict``, ``defaultdict`` and ``Counter``."""
+"""Proxies for dicts (``dict``, ``OrderedDict``, ``defaultdict``, ``Counter``), from method tables."""
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterable, Iterator, KeysView, ValuesView
+import collections
+import copy
+import operator
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from typing import Any
 
-from ..change import MISSING, Effect
+from ..change import MISSING
+from ..effects import EffectRecord, Item, Reorder, combine
 from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
-from .base import PROXY_TYPES, ObservedProxy, child_of, handle_refusal, mutate, node_of, unwrap
+from .base import (
+    PROXY_TYPES,
+    MethodTable,
+    Mutator,
+    ObservedProxy,
+    Outcome,
+    child_of,
+    commit,
+    node_of,
+    unwrap,
+    unwrap_deep,
+)
 from .nodes import MappingNode, resolve_path
 
-__all__ = ["ObservedCounter", "ObservedDefaultDict", "ObservedDict", "ObservedOrderedDict"]
+__all__ = [
+    "DICT_MUTATORS",
+    "ObservedCounter",
+    "ObservedDefaultDict",
+    "ObservedDict",
+    "ObservedOrderedDict",
+    "mapping_diff",
+]
 
 _node = node_of
 _dict_get = dict.get
 
 
-def item_effect(key: Any, old: Any, new: Any) -> Effect:
+def item_effect(key: Any, old: Any, new: Any) -> Item:
     """Return an item effect with snapshots of ``old`` and ``new``."""
-    return ("item", key, snapshot_value(old), snapshot_value(new))
+    return Item("item", key, snapshot_value(old), snapshot_value(new))
 
 
-def combine(steps: list[Effect]) -> Effect | None:
-    """Return one effect for ``steps``: ``None``, the only step, or a sequence."""
-    if not steps:
-        return None
-    return steps[0] if len(steps) == 1 else ("sequence", tuple(steps))
+def removal(target: Any, key: Any, old: Any) -> EffectRecord:
+    """Describe removing ``key`` (still present in ``target``), so that undo restores its place.
+
+    A key removed from the middle is first moved to the end, then removed: inverted, it
+    is re-added at the end and moved back.
+    """
+    keys = tuple(target)
+    if keys and keys[-1] == key and keys[-1] is key:
+        return item_effect(key, old, MISSING)
+    moved = tuple(k for k in keys if k is not key) + (key,)
+    effect = combine([Reorder("reorder", keys, moved), item_effect(key, old, MISSING)])
+    assert effect is not None
+    return effect
+
+
+def mapping_diff(target: Any, before: list[tuple[Any, Any]]) -> EffectRecord | None:
+    """Return effects turning the ``before`` items into ``target``'s (values by identity)."""
+    old = dict(before)
+    steps: list[EffectRecord] = []
+    for key, value in before:
+        if key not in target:
+            steps.append(item_effect(key, value, MISSING))
+    survivors = [key for key, _ in before if key in target]
+    after_keys = [key for key in target if key in old]
+    if survivors != after_keys:
+        steps.append(Reorder("reorder", tuple(survivors), tuple(after_keys)))
+    for key, value in dict.items(target):
+        previous = old.get(key, MISSING)
+        if previous is MISSING:
+            steps.append(item_effect(key, MISSING, value))
+        elif not is_noop_write(previous, value):
+            steps.append(item_effect(key, previous, value))
+    return combine(steps)
 
 
 def update_pairs(other: Any, keywords: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -46,14 +96,139 @@ def update_pairs(other: Any, keywords: dict[str, Any]) -> list[tuple[Any, Any]]:
     pairs.extend(keywords.items())
     for key, _ in pairs:
         hash(key)
-    return [(key, unwrap(value)) for key, value in pairs]
+    return [(key, unwrap_deep(value)) for key, value in pairs]
+
+
+def _assign(target: Any, pairs: list[tuple[Any, Any]], args: tuple[Any, ...]) -> Outcome:
+    snapshots = [(key, snapshot_value(value)) for key, value in pairs]
+    steps = []
+    for (key, value), (_, snapshot) in zip(pairs, snapshots, strict=True):
+        old = _dict_get(target, key, MISSING)
+        target[key] = value
+        stored_key = _stored_key(target, key)
+        if not is_noop_write(old, value):
+            steps.append(Item("item", stored_key, snapshot_value(old), snapshot))
+    return None, args, combine(steps)
+
+
+def _stored_key(target: Any, key: Any) -> Any:
+    # ``d[1.0] = x`` on a dict holding key ``1`` keeps the key ``1``: record the stored key.
+    if type(key) is str:
+        return key
+    for stored in target:
+        if stored is key:
+            return key
+    for stored in target:
+        if stored == key:
+            return stored
+    return key
+
+
+def perform_setitem(target: Any, key: Any, value: Any) -> Outcome:
+    """``d[k] = v``."""
+    new = unwrap_deep(value)
+    snapshot = snapshot_value(new)
+    old = _dict_get(target, key, MISSING)
+    target[key] = new
+    if is_noop_write(old, new):
+        return None, (), None
+    stored = key if old is MISSING else _stored_key(target, key)
+    return None, (stored, snapshot), Item("item", stored, snapshot_value(old), snapshot)
+
+
+def perform_delitem(target: Any, key: Any) -> Outcome:
+    """``del d[k]``."""
+    old = _dict_get(target, key, MISSING)
+    if old is MISSING:
+        raise KeyError(key)
+    stored = _stored_key(target, key)
+    effect = removal(target, stored, old)
+    del target[key]
+    return None, (stored,), effect
+
+
+def perform_pop(target: Any, key: Any, *default: Any) -> Outcome:
+    """``pop``: remove ``key`` and return its value, or ``default`` when it is absent."""
+    if len(default) > 1:
+        raise TypeError(f"pop expected at most 2 arguments, got {1 + len(default)}")
+    old = _dict_get(target, key, MISSING)
+    if old is MISSING:
+        if default:
+            return default[0], (key,), None
+        raise KeyError(key)
+    stored = _stored_key(target, key)
+    effect = removal(target, stored, old)
+    value = target.pop(key)
+    return value, (stored,), effect
+
+
+def perform_popitem(target: Any) -> Outcome:
+    """``popitem``: remove and return the last inserted pair."""
+    if not target:
+        raise KeyError("popitem(): dictionary is empty")
+    key = next(reversed(target))
+    old = target[key]
+    effect = removal(target, key, old)
+    pair = target.popitem()
+    return pair, (), effect
+
+
+def perform_clear(target: Any) -> Outcome:
+    """``clear``: every key, newest first so that undo restores the order."""
+    steps = [item_effect(key, value, MISSING) for key, value in reversed(list(dict.items(target)))]
+    target.clear()
+    return None, (), combine(steps)
+
+
+def perform_update(target: Any, other: Any = (), /, **keywords: Any) -> Outcome:
+    """``update``: one change lists every key whose value differed."""
+    pairs = update_pairs(other, keywords)
+    return _assign(target, pairs, (dict((k, snapshot_value(v)) for k, v in pairs),))
+
+
+def perform_ior(target: Any, other: Any) -> Outcome:
+    """``|=``: as ``update`` with one mapping or iterable of pairs."""
+    pairs = update_pairs(other, {})
+    return _assign(target, pairs, (dict((k, snapshot_value(v)) for k, v in pairs),))
+
+
+def perform_setdefault(target: Any, key: Any, default: Any = None) -> Outcome:
+    """``setdefault``: insert ``default`` when ``key`` is absent; return the value."""
+    existing = _dict_get(target, key, MISSING)
+    if existing is not MISSING:
+        return existing, (key,), None
+    value = unwrap_deep(default)
+    snapshot = snapshot_value(value)
+    target[key] = value
+    return value, (key, snapshot), Item("item", key, MISSING, snapshot)
+
+
+DICT_MUTATORS: MethodTable = {
+    "__setitem__": Mutator(None),
+    "__delitem__": Mutator(perform_delitem),
+    "pop": Mutator(perform_pop, returns_child=True, doc="Remove ``key`` and return its value."),
+    "popitem": Mutator(perform_popitem, doc="Remove and return the last inserted pair."),
+    "clear": Mutator(perform_clear, doc="Remove every key."),
+    "update": Mutator(perform_update, doc="Update from a mapping or pairs, as one change."),
+    "__ior__": Mutator(perform_ior),
+    "setdefault": Mutator(
+        perform_setdefault, returns_child=True, doc="Return the value, inserting a default."
+    ),
+}
+"""The mutators of ``dict`` (``__setitem__`` is hand-inlined: hot)."""
 
 
 class ObservedDict(ObservedProxy):
-    """Proxy of a ``dict``: every mutator is recorded as item effects."""
+    """Proxy of a ``dict``: every mutator is recorded as item effects.
+
+    Copies (``copy()``, ``copy.copy``, ``d | {}``) are plain dicts whose mutable values
+    are the tracked children themselves.
+    """
 
     __slots__ = ()
     node_class = MappingNode
+    target_type = dict
+    mutators = DICT_MUTATORS
 
     def __getitem__(self, key: Any) -> Any:
         node = _node(self)
@@ -85,221 +260,168 @@ class ObservedDict(ObservedProxy):
     def __iter__(self) -> Iterator[Any]:
         return iter(_node(self).target)
 
+    def __reversed__(self) -> Iterator[Any]:
+        return reversed(_node(self).target)
+
+    def _observed(self) -> dict[Any, Any]:
+        node = _node(self)
+        return {key: child_of(node, key, value) for key, value in dict.items(node.target)}
+
+    def copy(self) -> dict[Any, Any]:
+        """Return a plain shallow copy whose mutable values are the tracked children."""
+        return self._observed()
+
+    def __copy__(self) -> Any:
+        result = copy.copy(_node(self).target)
+        dict.update(result, self._observed())
+        return result
+
+    def __or__(self, other: Any) -> Any:
+        other = other._observed() if type(other) in PROXY_TYPES and isinstance(other, dict) else other
+        result = copy.copy(_node(self).target)
+        dict.update(result, self._observed())
+        return operator.ior(result, other) if isinstance(other, dict) else NotImplemented
+
+    def __ror__(self, other: Any) -> Any:
+        if not isinstance(other, dict):
+            return NotImplemented
+        return operator.or_(unwrap(other), self._observed())
+
     def __setitem__(self, key: Any, value: Any) -> None:
         node = _node(self)
         journal = node.journal
         lock = journal.lock
-        lock.acquire()
-        try:
-            target = node.target
-            if type(value) in PROXY_TYPES:
-                value = _node(value).target
-            path = () if node.parent is None else resolve_path(node)
-            old = _dict_get(target, key, MISSING)
-            target[key] = value
-            if path is None or is_noop_write(old, value):
-                return
-            new = value if type(value) in SCALAR_TYPES else snapshot_value(value)
-            effect = ("item", key, old if type(old) in SCALAR_TYPES else snapshot_value(old), new)
+        while True:
+            lock.acquire()
             try:
-                change = journal.record(path, "setitem", (key, new), effect)
-            except BaseException as error:
-                handle_refusal(journal, target, effect, error)
-                return self.__setitem__(key, value)
-        finally:
-            lock.release()
-        if journal.subscribed:
-            journal.deliver(change)
-
-    def __delitem__(self, key: Any) -> None:
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            old = _dict_get(target, key, MISSING)
-            del target[key]
-            if old is MISSING:
-                return None, (key,), None
-            return None, (key,), item_effect(key, old, MISSING)
-
-        mutate(self, "delitem", perform)
-
-    def pop(self, key: Any, *default: Any) -> Any:
-        """Remove ``key`` and return its value, or ``default`` when it is absent."""
-
-        def perform(target: Any) -> tuple[Any, tuple[Any, ...], Effect | None]:
-            old = _dict_get(target, key, MISSING)
-            value = target.pop(key, *default)
-            if old is MISSING:
-                return value, (key,), None
-            return value, (key,), item_effect(key, old, MISSING)
-
-        return mutate(self, "pop", perform)
-
-    def popitem(self) -> tuple[Any, Any]:
-        """Remove and return the last inserted (key, value) pair."""
-
-        def perform(target: Any) -> tuple[Any, tuple[Any, ...], Effect]:
-            key, value = target.popitem()
-            return (key, value), (), item_effect(key, value, MISSING)
-
-        return mutate(self, "popitem", perform)  # type: ignore[no-any-return]
-
-    def clear(self) -> None:
-        """Remove every key, recording each old value."""
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            steps = [item_effect(key, value, MISSING) for key, value in target.items()]
-            target.clear()
-            return None, (), combine(steps)
-
-        mutate(self, "clear", perform)
-
-    def _assign(self, op: str, pairs: list[tuple[Any, Any]], args: tuple[Any, ...]) -> None:
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            steps = []
-            for key, value in pairs:
+                target = node.target
+                kind = type(value)
+                if kind in SCALAR_TYPES:
+                    new = snapshot = value
+                else:
+                    new = _node(value).target if kind in PROXY_TYPES else unwrap_deep(value)
+                    snapshot = snapshot_value(new)
+                path = () if node.parent is None else resolve_path(node)
                 old = _dict_get(target, key, MISSING)
-                target[key] = value
-                if not is_noop_write(old, value):
-                    steps.append(item_effect(key, old, value))
-            return None, args, combine(steps)
+                target[key] = new
+                if path is None or is_noop_write(old, new):
+                    return
+                stored = key if old is MISSING else _stored_key(target, key)
+                if type(old) not in SCALAR_TYPES:
+                    old = snapshot_value(old)
+                effect = Item("item", stored, old, snapshot)
+                try:
+                    change = commit(node, path, "setitem", (stored, snapshot), effect)
+                except Exception as error:
+                    from ..errors import Conflict
 
-        mutate(self, op, perform)
+                    if not isinstance(error, Conflict):
+                        raise
+                    change = None
+            finally:
+                lock.release()
+            if change is None:
+                journal.catch_up()
+                continue
+            if journal.subscribed:
+                journal.deliver(change)
+            return
 
-    def update(self, other: Any = (), /, **keywords: Any) -> None:
-        """Update from a mapping or (key, value) pairs; one change lists what differed."""
-        pairs = update_pairs(other, keywords)
-        self._assign("update", pairs, (dict(_snapshot_pairs(pairs)),))
+    @classmethod
+    def capture(cls, target: Any) -> list[tuple[Any, Any]]:
+        """Return the items, to compare with after running the value's own code."""
+        return list(dict.items(target))
 
-    def __ior__(self, other: Any) -> Any:
-        pairs = update_pairs(other, {})
-        self._assign("ior", pairs, (dict(_snapshot_pairs(pairs)),))
-        return self
+    @classmethod
+    def restore(cls, target: Any, before: list[tuple[Any, Any]]) -> None:
+        """Put back the items captured before the value's own code raised."""
+        base = collections.OrderedDict if isinstance(target, collections.OrderedDict) else dict
+        base.clear(target)
+        for key, value in before:
+            base.__setitem__(target, key, value)
 
-    def setdefault(self, key: Any, default: Any = None) -> Any:
-        """Return the value for ``key`` (observed), inserting ``default`` when it is absent."""
-        value = unwrap(default)
-
-        def perform(target: Any) -> tuple[Any, tuple[Any, ...], Effect | None]:
-            if key in target:
-                return target[key], (key, value), None
-            target[key] = value
-            return value, (key, snapshot_value(value)), item_effect(key, MISSING, value)
-
-        result = mutate(self, "setdefault", perform)
-        return child_of(_node(self), key, result)
+    diff = staticmethod(mapping_diff)
 
 
-def _snapshot_pairs(pairs: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
-    for key, value in pairs:
-        yield key, snapshot_value(value)
+def perform_move_to_end(target: Any, key: Any, last: bool = True) -> Outcome:
+    """``move_to_end``: a key reorder unless nothing moved."""
+    before = tuple(target)
+    target.move_to_end(key, last)
+    after = tuple(target)
+    if before == after:
+        return None, (key, last), None
+    return None, (key, last), Reorder("reorder", before, after)
+
+
+def perform_ordered_popitem(target: Any, last: bool = True) -> Outcome:
+    """``popitem(last=...)``: remove and return the pair at one end."""
+    if not target:
+        raise KeyError("dictionary is empty")
+    key = next(reversed(target)) if last else next(iter(target))
+    effect = removal(target, key, target[key])
+    pair = target.popitem(last)
+    return pair, (last,), effect
+
+
+ORDERED_DICT_MUTATORS: MethodTable = {
+    **DICT_MUTATORS,
+    "move_to_end": Mutator(perform_move_to_end, doc="Move ``key`` to an end."),
+    "popitem": Mutator(perform_ordered_popitem, doc="Remove and return the pair at one end."),
+}
+"""The mutators of ``OrderedDict``."""
 
 
 class ObservedOrderedDict(ObservedDict):
     """Proxy of an ``OrderedDict``: ``move_to_end`` and ``popitem(last=...)`` are recorded."""
 
     __slots__ = ()
+    target_type = collections.OrderedDict
+    mutators = ORDERED_DICT_MUTATORS
 
-    def move_to_end(self, key: Any, last: bool = True) -> None:
-        """Move ``key`` to an end; recorded as a key reorder unless nothing moved."""
 
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            before = tuple(target)
-            target.move_to_end(key, last)
-            after = tuple(target)
-            if before == after:
-                return None, (key, last), None
-            return None, (key, last), ("reorder", before, after)
-
-        mutate(self, "move_to_end", perform)
-
-    def popitem(self, last: bool = True) -> tuple[Any, Any]:
-        """Remove and return the (key, value) pair at one end."""
-
-        def perform(target: Any) -> tuple[Any, tuple[Any, ...], Effect]:
-            key, value = target.popitem(last)
-            return (key, value), (last,), item_effect(key, value, MISSING)
-
-        return mutate(self, "popitem", perform)  # type: ignore[no-any-return]
+def perform_missing(target: Any, key: Any) -> Outcome:
+    """``d[k]`` on a ``defaultdict`` without ``k``: the inserted default is a change."""
+    if key in target:
+        return target[key], (key,), None
+    value = target[key]
+    return value, (key,), Item("item", key, MISSING, snapshot_value(value))
 
 
 class ObservedDefaultDict(ObservedDict):
     """Proxy of a ``defaultdict``: the insertion that ``__missing__`` makes is recorded."""
 
     __slots__ = ()
+    target_type = collections.defaultdict
+    mutators = {**DICT_MUTATORS, "__getitem__": Mutator(None)}
 
     def __getitem__(self, key: Any) -> Any:
         node = _node(self)
         target = node.target
         if key in target or target.default_factory is None:
             return super().__getitem__(key)
+        from .base import mutate
 
-        def perform(target: Any) -> tuple[Any, tuple[Any, ...], Effect | None]:
-            if key in target:
-                return target[key], (key,), None
-            value = target[key]
-            return value, (key,), item_effect(key, MISSING, value)
-
-        return child_of(node, key, mutate(self, "missing", perform))
+        return child_of(node, key, mutate(self, "missing", perform_missing, (key,), {}))
 
 
-class ObservedCounter(ObservedDict):
-    """Proxy of a ``Counter``: ``update``, ``subtract`` and the in-place operators are recorded."""
+def _counter_change(op: str, method: str) -> Any:
+    def perform(target: Any, *args: Any, **keywords: Any) -> Outcome:
+        sources = tuple(_materialize(arg) for arg in args)
+        before = list(dict.items(target))
+        try:
+            result = getattr(collections.Counter, method)(target, *sources, **keywords)
+        except BaseException:
+            ObservedDict.restore(target, before)
+            raise
+        recorded = tuple(snapshot_value(source) for source in sources)
+        if keywords:
+            recorded += (dict(keywords),)
+        if result is not None and result is not target:
+            return result, recorded, None
+        return None, recorded, mapping_diff(target, before)
 
-    __slots__ = ()
-
-    def _count_change(self, op: str, args: tuple[Any, ...], operation: Any) -> None:
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            before = dict(target)
-            try:
-                operation(target)
-            except BaseException:
-                target.clear()
-                target.update(before)
-                raise
-            steps = [
-                item_effect(key, old, _dict_get(target, key, MISSING))
-                for key, old in before.items()
-                if not is_noop_write(old, _dict_get(target, key, MISSING))
-            ]
-            steps += [
-                item_effect(key, MISSING, value)
-                for key, value in target.items()
-                if key not in before
-            ]
-            return None, args, combine(steps)
-
-        mutate(self, op, perform)
-
-    def update(self, other: Any = None, /, **keywords: Any) -> None:
-        """Add counts from an iterable or mapping (Counter semantics), recording what changed."""
-        source = _materialize(other)
-        self._count_change("update", (source, keywords), lambda t: t.update(source, **keywords))
-
-    def subtract(self, other: Any = None, /, **keywords: Any) -> None:
-        """Subtract counts from an iterable or mapping, recording what changed."""
-        source = _materialize(other)
-        self._count_change("subtract", (source, keywords), lambda t: t.subtract(source, **keywords))
-
-    def __iadd__(self, other: Any) -> Any:
-        return self._in_place("iadd", other, "__iadd__")
-
-    def __isub__(self, other: Any) -> Any:
-        return self._in_place("isub", other, "__isub__")
-
-    def __ior__(self, other: Any) -> Any:
-        return self._in_place("ior", other, "__ior__")
-
-    def __iand__(self, other: Any) -> Any:
-        return self._in_place("iand", other, "__iand__")
-
-    def _in_place(self, op: str, other: Any, method: str) -> Any:
-        source = unwrap(other)
-        outcome: list[Any] = []
-
-        def operation(target: Any) -> None:
-            outcome.append(getattr(target, method)(source))
-
-        self._count_change(op, (snapshot_value(source),), operation)
-        return NotImplemented if outcome and outcome[0] is NotImplemented else self
+    perform.__name__ = f"perform_{op}"
+    return perform
 
 
 def _materialize(source: Any) -> Any:
@@ -307,3 +429,31 @@ def _materialize(source: Any) -> Any:
     if source is None or hasattr(source, "keys"):
         return source
     return list(source)
+
+
+def perform_counter_delitem(target: Any, key: Any) -> Outcome:
+    """``del c[k]``: a missing key is no error for a Counter."""
+    if key not in target:
+        return None, (key,), None
+    return perform_delitem(target, key)
+
+
+COUNTER_MUTATORS: MethodTable = {
+    **DICT_MUTATORS,
+    "__delitem__": Mutator(perform_counter_delitem),
+    "update": Mutator(_counter_change("update", "update"), doc="Add counts, Counter-style."),
+    "subtract": Mutator(_counter_change("subtract", "subtract"), doc="Subtract counts."),
+    "__iadd__": Mutator(_counter_change("iadd", "__iadd__")),
+    "__isub__": Mutator(_counter_change("isub", "__isub__")),
+    "__ior__": Mutator(_counter_change("ior", "__ior__")),
+    "__iand__": Mutator(_counter_change("iand", "__iand__")),
+}
+"""The mutators of ``Counter``."""
+
+
+class ObservedCounter(ObservedDict):
+    """Proxy of a ``Counter``: ``update``, ``subtract`` and the in-place operators are recorded."""
+
+    __slots__ = ()
+    target_type = collections.Counter
+    mutators = COUNTER_MUTATORS

@@ -1,9 +1,11 @@
 """Per-proxy bookkeeping: what a proxy wraps, where it hangs in the tree, and its children.
 
-A node knows its parent node and the key it was last reached through. The path of a
-change is resolved when the change happens, by walking up and checking at each level
-that the parent container still holds this object at that key (re-finding it, or
-declaring it detached, when it does not).
+A node knows its parent node and the key it was last reached through or put at. The
+journal indexes live nodes by the identity of their object, so one object has one proxy
+per journal and its node follows it when it moves. The path of a change is resolved
+when the change happens, by walking up and checking at each level that the parent
+container still holds this object at that key (re-finding it, or declaring it detached,
+when it does not).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from ..change import MISSING, Member, Path
+from ..effects import read_storage
 
 if TYPE_CHECKING:
     from ..journal import Journal
@@ -30,7 +33,7 @@ __all__ = [
 
 
 class Node(weakref.ref):  # type: ignore[type-arg]
-    """Bookkeeping for one proxy, and the weak reference to it that its parent caches.
+    """Bookkeeping for one proxy, and the weak reference to it that the journal indexes.
 
     A node refers to its proxy weakly (it *is* that weak reference) and to its parent
     node strongly, so a child can always resolve its path. Subclasses know how to find a
@@ -38,13 +41,12 @@ class Node(weakref.ref):  # type: ignore[type-arg]
     alive, so that repeated access through the same route does not rebuild proxies.
     """
 
-    __slots__ = ("children", "journal", "key", "parent", "recent", "target")
+    __slots__ = ("journal", "key", "parent", "recent", "target")
 
     target: Any
     journal: Journal
     parent: Node | None
     key: Any
-    children: dict[int, Node] | None
     recent: ObservedProxy | None
 
     def locate(self, key: Any, child: Any) -> Any:
@@ -60,13 +62,12 @@ def new_node(
     parent: Node | None,
     key: Any,
 ) -> Node:
-    """Create the node of ``proxy``; a child's node evicts itself from its parent's cache."""
+    """Create the node of ``proxy``; a child's node leaves the journal's index when it dies."""
     node = node_class(proxy, None if parent is None else evict_child)
     node.target = target
     node.journal = journal
     node.parent = parent
     node.key = key
-    node.children = None
     node.recent = None
     return node
 
@@ -116,7 +117,7 @@ class AttributeNode(Node):
 
     def locate(self, key: Any, child: Any) -> Any:
         """Return ``key`` while the attribute still holds ``child``, else ``MISSING``."""
-        if getattr(self.target, key, MISSING) is child:
+        if read_storage(self.target, key) is child:
             return key
         return MISSING
 
@@ -151,19 +152,31 @@ def resolve_path(node: Node) -> Path | None:
             return None
         node.key = key
         keys.append(key)
+        if len(keys) > _CYCLE_CHECK_DEPTH and _cycles(node):
+            return None
         node = parent
         parent = node.parent
     keys.reverse()
     return tuple(keys)
 
 
+_CYCLE_CHECK_DEPTH = 256
+
+
+def _cycles(node: Node) -> bool:
+    seen = set()
+    current: Node | None = node
+    while current is not None:
+        if id(current) in seen:
+            return True
+        seen.add(id(current))
+        current = current.parent
+    return False
+
+
 def evict_child(node: Node) -> None:
-    """Drop a dead child proxy's node from its parent's cache (a weakref callback)."""
-    parent = node.parent
-    if parent is None:
-        return
-    children = parent.children
-    if children is not None and children.get(id(node.target)) is node:
-        del children[id(node.target)]
-        if not children:
-            parent.children = None
+    """Drop a dead child proxy's node from its journal's index (a weakref callback)."""
+    node.recent = None  # the child it kept alive may go too
+    nodes = node.journal.nodes
+    if nodes.get(id(node.target)) is node:
+        del nodes[id(node.target)]

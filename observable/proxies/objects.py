@@ -1,18 +1,44 @@
-"""Proxy for arbitrary objects: attribute set and delete, nested values, bound methods."""
+"""Proxy for objects of the user's classes: attribute set and delete, and their own methods.
+
+One proxy class is generated per observed class. It forwards the special methods the
+class defines in Python (``obj[k] = v``, ``obj += x``, ``with obj:``, ``iter(obj)``,
+``obj()``) to the class's own code with ``self`` bound to the proxy, so the edits they
+make are recorded. In-place operators the class lacks fall back to the binary operator,
+as in plain Python.
+"""
 
 from __future__ import annotations
 
+import functools
 import types
+from collections.abc import Callable
 from typing import Any
 
 import wrapt
 
-from ..change import MISSING, Effect
-from ..values import SCALAR_TYPES, instance_attribute, is_noop_write, snapshot_value
-from .base import PROXY_TYPES, ObservedProxy, child_of, handle_refusal, mutate, node_of
+from ..change import MISSING
+from ..effects import Attr, combine, read_storage
+from ..errors import Conflict
+from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
+from .base import (
+    IN_PLACE_OPERATORS,
+    PROXY_TYPES,
+    MethodTable,
+    Mutator,
+    ObservedProxy,
+    Outcome,
+    child_of,
+    commit,
+    mutate,
+    node_of,
+    runs_on_proxy,
+    storage_diff,
+    storage_of,
+    unwrap_deep,
+)
 from .nodes import AttributeNode, resolve_path
 
-__all__ = ["ObservedObject"]
+__all__ = ["OBJECT_MUTATORS", "ObservedObject"]
 
 _node = node_of
 _RESERVED_PREFIX = "_self_"
@@ -23,25 +49,125 @@ _PROXY_NAMES = (
     "__reduce",
     "__deepcopy__",
     "__copy__",
+    "__class__",
 )
 _proxy_attribute = ObservedProxy.__getattribute__
+_object_setattr = object.__setattr__
+
+FORWARDED_SPECIAL_METHODS: tuple[str, ...] = (
+    "__getitem__",
+    "__setitem__",
+    "__delitem__",
+    "__iter__",
+    "__reversed__",
+    "__len__",
+    "__contains__",
+    "__call__",
+    "__enter__",
+    "__exit__",
+    "__aenter__",
+    "__aexit__",
+    "__eq__",
+    "__ne__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__hash__",
+    "__bool__",
+    "__str__",
+    "__format__",
+    "__add__",
+    "__radd__",
+    "__sub__",
+    "__mul__",
+    "__or__",
+    "__and__",
+    *IN_PLACE_OPERATORS,
+)
+"""Special methods reached through syntax that run the class's own code on the proxy."""
+
+
+@functools.cache
+def _plain_storage(kind: type, name: str) -> bool:
+    # A write to ``name`` only stores a value: no custom __setattr__ and no descriptor that
+    # runs code (slots are member descriptors, which only store).
+    if kind.__setattr__ is not object.__setattr__:
+        return False
+    for klass in kind.__mro__:
+        descriptor = klass.__dict__.get(name)
+        if descriptor is not None:
+            return type(descriptor).__name__ == "member_descriptor" or not hasattr(
+                type(descriptor), "__set__"
+            )
+    return True
+
+
+def perform_setattr(target: Any, name: str, value: Any) -> Outcome:
+    """Set an attribute through the class's own machinery; record what its storage did."""
+    value = unwrap_deep(value)
+    snapshot = snapshot_value(value)
+    before = storage_of(target)
+    slot_before = read_storage(target, name)
+    setattr(target, name, value)
+    steps = storage_diff(before, target)
+    slot_after = read_storage(target, name)
+    if name not in before and not is_noop_write(slot_before, slot_after):
+        if not any(step.name == name for step in steps):
+            steps.append(Attr("attr", name, snapshot_value(slot_before), snapshot_value(slot_after)))
+    return None, (name, snapshot), combine(steps)
+
+
+def perform_delattr(target: Any, name: str) -> Outcome:
+    """Delete an attribute; record what its storage lost."""
+    before = storage_of(target)
+    slot_before = read_storage(target, name)
+    delattr(target, name)
+    steps = storage_diff(before, target)
+    if name not in before and slot_before is not MISSING and read_storage(target, name) is MISSING:
+        steps.append(Attr("attr", name, snapshot_value(slot_before), MISSING))
+    return None, (name,), combine(steps)
+
+
+OBJECT_MUTATORS: MethodTable = {
+    "__setattr__": Mutator(None),
+    "__delattr__": Mutator(None),
+}
+"""The mutators every observed object has (its own methods are observed through ``self``)."""
 
 
 class ObservedObject(ObservedProxy):
-    """Proxy of an instance of a Python class: plain classes, dataclasses, ``__slots__``.
+    """Proxy of an instance of the user's class: plain classes, dataclasses, attrs, pydantic.
 
-    Attribute writes and deletes are recorded (property setters included). Attribute
-    values are observed in turn, and methods run with ``self`` bound to the proxy, so
-    the mutations they make are recorded too. Names starting with ``_self_`` are
-    reserved for the proxy.
+    Attribute writes and deletes are recorded as changes of the instance's own storage.
+    Values the instance holds are observed in turn; class attributes come back raw.
+    Methods the user wrote run with ``self`` bound to the proxy; library methods (a
+    pydantic model's ``model_dump``) run on the object itself. Names starting with
+    ``_self_`` are reserved for the proxy.
     """
 
     __slots__ = ()
     node_class = AttributeNode
+    mutators = OBJECT_MUTATORS
+
+    @classmethod
+    def specialize(cls, kind: type) -> type[ObservedProxy]:
+        """Return the proxy class of ``kind``, forwarding the special methods it defines."""
+        namespace: dict[str, Any] = {"__slots__": (), "target_type": kind}
+        for name in FORWARDED_SPECIAL_METHODS:
+            own = _own_function(kind, name)
+            if own is not None:
+                namespace[name] = _forward(own)
+            elif name in IN_PLACE_OPERATORS and getattr(kind, name, None) is not None:
+                namespace[name] = _forward_raw(name)
+        for marker in ("__dataclass_fields__", "__dataclass_params__", "__attrs_attrs__"):
+            if hasattr(kind, marker):
+                namespace[marker] = getattr(kind, marker)
+        if getattr(kind, "__hash__", None) is None:
+            namespace["__hash__"] = None
+        return type(f"Observed{kind.__name__}", (cls,), namespace)
 
     def __getattribute__(self, name: str) -> Any:
-        # Looking attributes up on the target first avoids wrapt's miss on the proxy
-        # class (a raised and cleared AttributeError) for every attribute read.
         if name.startswith(_PROXY_NAMES):
             return _proxy_attribute(self, name)
         node = _node(self)
@@ -51,9 +177,11 @@ class ObservedObject(ObservedProxy):
         if kind in SCALAR_TYPES:
             return value
         if kind is types.MethodType:
-            if value.__self__ is target:
+            if value.__self__ is target and runs_on_proxy(type(target), name):
                 return types.MethodType(value.__func__, self)
             return value
+        if read_storage(target, name) is not value:
+            return value  # a class attribute or computed value: not part of this instance
         return child_of(node, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -61,38 +189,105 @@ class ObservedObject(ObservedProxy):
             wrapt.ObjectProxy.__setattr__(self, name, value)
             return
         node = _node(self)
+        target = node.target
+        kind = type(target)
+        if not _plain_storage(kind, name):
+            setter = _property_setter(kind, name)
+            if setter is not None:
+                setter(self, value)  # the user's setter, on the proxy: its writes are recorded
+            else:
+                mutate(self, "setattr", perform_setattr, (name, value), {})
+            return
         journal = node.journal
         lock = journal.lock
-        lock.acquire()
-        try:
-            target = node.target
-            if type(value) in PROXY_TYPES:
-                value = _node(value).target
-            path = () if node.parent is None else resolve_path(node)
-            old = instance_attribute(target, name)
-            setattr(target, name, value)
-            if path is None or is_noop_write(old, value):
-                return
-            new = snapshot_value(value)
-            effect = ("attr", name, snapshot_value(old), new)
+        while True:
+            lock.acquire()
             try:
-                change = journal.record(path, "setattr", (name, new), effect)
-            except BaseException as error:
-                handle_refusal(journal, target, effect, error)
-                return self.__setattr__(name, value)
-        finally:
-            lock.release()
-        if journal.subscribed:
-            journal.deliver(change)
+                new = value
+                if type(new) not in SCALAR_TYPES:
+                    new = _node(new).target if type(new) in PROXY_TYPES else unwrap_deep(new)
+                snapshot = snapshot_value(new)
+                path = () if node.parent is None else resolve_path(node)
+                old = read_storage(target, name)
+                _object_setattr(target, name, new)
+                if path is None or is_noop_write(old, new):
+                    return
+                effect = Attr("attr", name, snapshot_value(old), snapshot)
+                try:
+                    change = commit(node, path, "setattr", (name, snapshot), effect)
+                except Conflict:
+                    change = None
+            finally:
+                lock.release()
+            if change is None:
+                journal.catch_up()
+                continue
+            if journal.subscribed:
+                journal.deliver(change)
+            return
 
     def __delattr__(self, name: str) -> None:
         if name.startswith(_RESERVED_PREFIX):
             wrapt.ObjectProxy.__delattr__(self, name)
             return
+        mutate(self, "delattr", perform_delattr, (name,), {})
 
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect]:
-            old = instance_attribute(target, name)
-            delattr(target, name)
-            return None, (name,), ("attr", name, snapshot_value(old), MISSING)
 
-        mutate(self, "delattr", perform)
+def _is_user_function(function: Any) -> bool:
+    from ..source import is_user_function
+
+    return is_user_function(function)
+
+
+def _own_function(kind: type, name: str) -> Callable[..., Any] | None:
+    for klass in kind.__mro__:
+        if name in klass.__dict__:
+            found = klass.__dict__[name]
+            if isinstance(found, types.FunctionType) and _is_user_function(found):
+                return found
+            return None
+    return None
+
+
+def _forward(function: Callable[..., Any]) -> Callable[..., Any]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return function(self, *args, **kwargs)
+
+    method.__name__ = function.__name__
+    method.__doc__ = function.__doc__
+    return method
+
+
+def _forward_raw(name: str) -> Callable[..., Any]:
+    # An in-place operator from a library base class: it runs on the object itself.
+    def method(self: Any, other: Any) -> Any:
+        target = _node(self).target
+        result = mutate(self, name.strip("_"), _diff_call(name), (other,), {})
+        return self if result is target else result
+
+    method.__name__ = name
+    return method
+
+
+def _diff_call(name: str) -> Callable[..., Outcome]:
+    def perform(target: Any, other: Any) -> Outcome:
+        before = storage_of(target)
+        result = getattr(type(target), name)(target, unwrap_deep(other))
+        return result, (snapshot_value(other),), combine(storage_diff(before, target))
+
+    return perform
+
+
+def _property_setter(kind: type, name: str) -> Callable[[Any, Any], Any] | None:
+    for klass in kind.__mro__:
+        descriptor = klass.__dict__.get(name)
+        if descriptor is not None:
+            if (
+                isinstance(descriptor, property)
+                and descriptor.fset is not None
+                and _is_user_function(descriptor.fset)
+                and kind.__setattr__ is object.__setattr__
+            ):
+                return descriptor.fset
+            return None
+    return None

@@ -1,17 +1,36 @@
-"""Proxies for mutable sequences: ``list`` and ``bytearray``."""
+"""Proxies for mutable sequences, ``list`` and ``bytearray``, generated from method tables."""
 
 from __future__ import annotations
 
+import copy
 import operator
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, SupportsIndex
 
-from ..change import Effect
+from ..effects import EffectRecord, Permute, Splice, Sequence, _replace_items
 from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
-from .base import PROXY_TYPES, ObservedProxy, child_of, handle_refusal, mutate, node_of, unwrap
+from .base import (
+    PROXY_TYPES,
+    MethodTable,
+    Mutator,
+    ObservedProxy,
+    Outcome,
+    child_of,
+    commit,
+    node_of,
+    unwrap,
+    unwrap_deep,
+)
 from .nodes import SequenceNode, resolve_path
 
-__all__ = ["ObservedByteArray", "ObservedList", "ObservedSequence", "snapshot_items"]
+__all__ = [
+    "LIST_MUTATORS",
+    "ObservedByteArray",
+    "ObservedList",
+    "ObservedSequence",
+    "sequence_diff",
+    "snapshot_items",
+]
 
 _node = node_of
 
@@ -21,9 +40,9 @@ def snapshot_items(items: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(map(snapshot_value, items))
 
 
-def splice(index: int, removed: tuple[Any, ...], inserted: tuple[Any, ...]) -> Effect:
+def splice(at: int, removed: tuple[Any, ...], inserted: tuple[Any, ...]) -> Splice:
     """Return a splice effect."""
-    return ("splice", index, removed, inserted)
+    return Splice("splice", at, removed, inserted)
 
 
 def insertion_index(index: SupportsIndex, length: int) -> int:
@@ -34,19 +53,44 @@ def insertion_index(index: SupportsIndex, length: int) -> int:
     return min(position, length)
 
 
-def slice_effect(
-    target: Any, key: slice, old_items: list[Any], new_items: list[Any] | None
-) -> Effect | None:
+def item_index(index: SupportsIndex, length: int) -> int:
+    """Return the non-negative position that ``index`` names, raising ``IndexError`` if none."""
+    position = operator.index(index)
+    if position < 0:
+        position += length
+    if not 0 <= position < length:
+        raise IndexError("index out of range")
+    return position
+
+
+def sequence_diff(target: Any, before: list[Any]) -> EffectRecord | None:
+    """Return one splice turning ``before`` into ``target``'s items (compared by identity)."""
+    after = list(target)
+    start = 0
+    limit = min(len(before), len(after))
+    while start < limit and before[start] is after[start]:
+        start += 1
+    end_before, end_after = len(before), len(after)
+    while end_before > start and end_after > start and before[end_before - 1] is after[end_after - 1]:
+        end_before -= 1
+        end_after -= 1
+    if start == end_before and start == end_after:
+        return None
+    return splice(start, snapshot_items(before[start:end_before]), snapshot_items(after[start:end_after]))
+
+
+def slice_effect(key: slice, old_items: list[Any], new_items: list[Any] | None) -> EffectRecord | None:
     """Describe assigning ``new_items`` (or deleting, for ``None``) at ``key``, already done."""
     start, stop, step = key.indices(len(old_items))
     if step == 1:
         stop = max(start, stop)
         removed = old_items[start:stop]
         inserted = [] if new_items is None else new_items
-        if len(removed) == len(inserted) and all(map(operator.is_, removed, inserted)):
+        if len(removed) == len(inserted) and all(map(is_noop_write, removed, inserted)):
             return None
         return splice(start, snapshot_items(removed), snapshot_items(inserted))
     indices = range(start, stop, step)
+    steps: tuple[EffectRecord, ...]
     if new_items is None:
         # Delete from the highest index down, so that each splice sees the indices it names.
         steps = tuple(splice(i, (snapshot_value(old_items[i]),), ()) for i in sorted(indices)[::-1])
@@ -58,11 +102,157 @@ def slice_effect(
         )
     if not steps:
         return None
-    return steps[0] if len(steps) == 1 else ("sequence", steps)
+    return steps[0] if len(steps) == 1 else Sequence("sequence", steps)
+
+
+# -- the performers: each checks and copies what it records before it changes anything ----------
+def perform_append(target: Any, item: Any) -> Outcome:
+    """``append``: one item at the end."""
+    value = unwrap_deep(item)
+    snapshot = snapshot_value(value)
+    index = len(target)
+    target.append(value)
+    return None, (snapshot,), splice(index, (), (snapshot,))
+
+
+def _prepared_items(target: Any, items: Iterable[Any]) -> list[Any]:
+    if isinstance(target, bytearray):
+        source = unwrap(items)
+        if isinstance(source, str):
+            raise TypeError("expected an iterable of integers or a bytes-like object, not str")
+        if isinstance(source, int):
+            raise TypeError(f"can't extend bytearray with {type(source).__name__}")
+        values = list(bytes(source)) if _is_buffer(source) else [operator.index(v) for v in source]
+        bytes(values)  # range check before any change
+        return values
+    return [unwrap_deep(item) for item in items]
+
+
+def perform_extend(target: Any, items: Iterable[Any]) -> Outcome:
+    """``extend`` and ``+=``: every item at the end, as one change."""
+    values = _prepared_items(target, items)
+    inserted = snapshot_items(values)
+    index = len(target)
+    target.extend(values)
+    if not values:
+        return None, (), None
+    return None, (inserted,), splice(index, (), inserted)
+
+
+def perform_insert(target: Any, index: SupportsIndex, item: Any) -> Outcome:
+    """``insert``: one item before ``index``."""
+    value = unwrap_deep(item)
+    inserted = snapshot_value(value)
+    position = insertion_index(index, len(target))
+    target.insert(index, value)
+    return None, (operator.index(index), inserted), splice(position, (), (inserted,))
+
+
+def perform_pop(target: Any, index: SupportsIndex = -1) -> Outcome:
+    """``pop``: remove and return the item at ``index``."""
+    if not len(target):
+        raise IndexError(f"pop from empty {type(target).__name__}")
+    position = item_index(index, len(target))
+    value = target.pop(position)
+    return value, (operator.index(index),), splice(position, (snapshot_value(value),), ())
+
+
+def perform_remove(target: Any, item: Any) -> Outcome:
+    """``remove``: the first item equal to ``item``."""
+    value = unwrap(item)
+    position = target.index(value)
+    removed = target[position]
+    del target[position]
+    return None, (snapshot_value(value),), splice(position, (snapshot_value(removed),), ())
+
+
+def perform_clear(target: Any) -> Outcome:
+    """``clear``: every item."""
+    if not len(target):
+        return None, (), None
+    removed = snapshot_items(target)
+    target.clear()
+    return None, (), splice(0, removed, ())
+
+
+def perform_reverse(target: Any) -> Outcome:
+    """``reverse``: recorded unless the order is unchanged by identity."""
+    length = len(target)
+    if all(target[i] is target[length - 1 - i] for i in range(length // 2)):
+        return None, (), None
+    target.reverse()
+    return None, (), Permute("permute", tuple(range(length - 1, -1, -1)))
+
+
+def perform_sort(
+    target: Any, *, key: Callable[[Any], Any] | None = None, reverse: bool = False
+) -> Outcome:
+    """``sort``: stable; a comparison that raises leaves the list untouched."""
+    keys: Any = list(target) if key is None else [key(item) for item in target]
+    order = tuple(sorted(range(len(target)), key=keys.__getitem__, reverse=bool(reverse)))
+    if all(position == source for position, source in enumerate(order)):
+        return None, (), None
+    items = list(target)
+    _replace_items(target, 0, len(items), [items[source] for source in order])
+    return None, (), Permute("permute", order)
+
+
+def perform_setitem(target: Any, key: Any, value: Any) -> Outcome:
+    """``p[i] = v`` and ``p[a:b] = values``."""
+    if isinstance(key, slice):
+        new_items = _prepared_items(target, value)
+        old_items = list(target)
+        target[key] = new_items
+        return None, (key, snapshot_items(new_items)), slice_effect(key, old_items, new_items)
+    new = unwrap_deep(value)
+    position = item_index(key, len(target))
+    old = target[position]
+    snapshot = snapshot_value(new)
+    target[position] = new
+    if is_noop_write(old, new):
+        return None, (), None
+    return None, (position, snapshot), splice(position, (snapshot_value(old),), (snapshot,))
+
+
+def perform_delitem(target: Any, key: Any) -> Outcome:
+    """``del p[i]`` and ``del p[a:b]``."""
+    if isinstance(key, slice):
+        old_items = list(target)
+        del target[key]
+        return None, (key,), slice_effect(key, old_items, None)
+    position = item_index(key, len(target))
+    old = target[position]
+    del target[position]
+    return None, (position,), splice(position, (snapshot_value(old),), ())
+
+
+def perform_imul(target: Any, times: Any) -> Outcome:
+    """``*=``: repeat the items (or clear them for a count below 1)."""
+    count = operator.index(times)
+    before = list(target)
+    target *= count
+    return None, (count,), sequence_diff(target, before)
+
+
+LIST_MUTATORS: MethodTable = {
+    "append": Mutator(None, doc="Append ``item`` and record it (hand-inlined: hot)."),
+    "extend": Mutator(perform_extend, doc="Append every item of ``items`` as one change."),
+    "__iadd__": Mutator(perform_extend),
+    "insert": Mutator(perform_insert, doc="Insert ``item`` before ``index`` and record it."),
+    "pop": Mutator(perform_pop, returns_child=True, doc="Remove and return an item."),
+    "remove": Mutator(perform_remove, doc="Remove the first item equal to ``item``."),
+    "clear": Mutator(perform_clear, doc="Remove every item."),
+    "reverse": Mutator(perform_reverse, doc="Reverse the items in place."),
+    "sort": Mutator(perform_sort, doc="Sort in place; a comparison that raises changes nothing."),
+    "__setitem__": Mutator(perform_setitem),
+    "__delitem__": Mutator(perform_delitem),
+    "__imul__": Mutator(perform_imul),
+}
+"""The mutators of ``list``."""
 
 
 class ObservedSequence(ObservedProxy):
-    """Mutators shared by every mutable sequence proxy (list-like semantics)."""
+    """Readers shared by every sequence proxy: children are observed on the way out."""
 
     __slots__ = ()
     node_class = SequenceNode
@@ -71,8 +261,14 @@ class ObservedSequence(ObservedProxy):
         node = _node(self)
         target = node.target
         value = target[index]
-        if type(value) in SCALAR_TYPES or isinstance(index, slice):
+        if type(value) in SCALAR_TYPES:
             return value
+        if isinstance(index, slice):
+            start, _, step = index.indices(len(target))
+            return type(value)(
+                v if type(v) in SCALAR_TYPES else child_of(node, start + offset * step, v)
+                for offset, v in enumerate(value)
+            ) if type(value) in (list, tuple) else value
         index = operator.index(index)
         if index < 0:
             index += len(target)
@@ -90,230 +286,97 @@ class ObservedSequence(ObservedProxy):
         node = _node(self)
         target = node.target
         for index in range(len(target) - 1, -1, -1):
-            yield child_of(node, index, target[index])
+            value = target[index]
+            yield value if type(value) in SCALAR_TYPES else child_of(node, index, value)
 
-    def append(self, item: Any) -> None:
-        """Append ``item`` and record it."""
-        node = _node(self)
-        journal = node.journal
-        lock = journal.lock
-        lock.acquire()
-        try:
-            target = node.target
-            if type(item) in PROXY_TYPES:
-                item = _node(item).target
-            path = () if node.parent is None else resolve_path(node)
-            index = len(target)
-            target.append(item)
-            if path is None:
-                return
-            value = item if type(item) in SCALAR_TYPES else snapshot_value(item)
-            effect = ("splice", index, (), (value,))
-            try:
-                change = journal.record(path, "append", (value,), effect)
-            except BaseException as error:
-                handle_refusal(journal, target, effect, error)
-                return self.append(item)
-        finally:
-            lock.release()
-        if journal.subscribed:
-            journal.deliver(change)
+    def _observed(self) -> list[Any]:
+        return list(iter(self))
 
-    def _extend(self, op: str, items: Iterable[Any]) -> None:
-        values = [unwrap(item) for item in items]
+    @classmethod
+    def capture(cls, target: Any) -> list[Any]:
+        """Return the items, to compare with after running the value's own code."""
+        return list(target)
 
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            index = len(target)
-            target.extend(values)
-            if not values:
-                return None, (), None
-            inserted = snapshot_items(values)
-            return None, (inserted,), splice(index, (), inserted)
+    @classmethod
+    def restore(cls, target: Any, before: list[Any]) -> None:
+        """Put back the items captured before the value's own code raised."""
+        _replace_items(target, 0, len(target), before)
 
-        mutate(self, op, perform)
-
-    def extend(self, items: Iterable[Any]) -> None:
-        """Append every item of ``items`` and record them as one change."""
-        self._extend("extend", items)
-
-    def __iadd__(self, items: Any) -> Any:
-        self._extend("iadd", items)
-        return self
-
-    def insert(self, index: SupportsIndex, item: Any) -> None:
-        """Insert ``item`` before ``index`` and record it."""
-        value = unwrap(item)
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect]:
-            position = insertion_index(index, len(target))
-            target.insert(index, value)
-            inserted = snapshot_value(value)
-            return None, (index, inserted), splice(position, (), (inserted,))
-
-        mutate(self, "insert", perform)
-
-    def pop(self, index: SupportsIndex = -1) -> Any:
-        """Remove and return the item at ``index`` (default last), recording it."""
-
-        def perform(target: Any) -> tuple[Any, tuple[Any, ...], Effect]:
-            length = len(target)
-            value = target.pop(index)
-            position = operator.index(index)
-            if position < 0:
-                position += length
-            return value, (index,), splice(position, (snapshot_value(value),), ())
-
-        return mutate(self, "pop", perform)
-
-    def remove(self, item: Any) -> None:
-        """Remove the first item equal to ``item``, recording where it stood."""
-        value = unwrap(item)
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect]:
-            position = target.index(value)
-            removed = target[position]
-            del target[position]
-            return None, (snapshot_value(value),), splice(position, (snapshot_value(removed),), ())
-
-        mutate(self, "remove", perform)
-
-    def clear(self) -> None:
-        """Remove every item and record them."""
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            if not target:
-                return None, (), None
-            removed = snapshot_items(target)
-            target.clear()
-            return None, (), splice(0, removed, ())
-
-        mutate(self, "clear", perform)
-
-    def reverse(self) -> None:
-        """Reverse in place; recorded unless the order is unchanged by identity."""
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            length = len(target)
-            if all(target[i] is target[length - 1 - i] for i in range(length // 2)):
-                return None, (), None
-            target.reverse()
-            return None, (), ("permute", tuple(range(length - 1, -1, -1)))
-
-        mutate(self, "reverse", perform)
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        if isinstance(key, slice):
-            self._assign_slice(key, value)
-            return
-        new = unwrap(value)
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            old = target[key]
-            position = operator.index(key)
-            if position < 0:
-                position += len(target)
-            target[key] = new
-            if is_noop_write(old, new):
-                return None, (), None
-            snapshot = snapshot_value(new)
-            return None, (position, snapshot), splice(position, (snapshot_value(old),), (snapshot,))
-
-        mutate(self, "setitem", perform)
-
-    def _assign_slice(self, key: slice, values: Iterable[Any]) -> None:
-        new_items = [unwrap(item) for item in values]
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            old_items = list(target)
-            target[key] = new_items
-            effect = slice_effect(target, key, old_items, new_items)
-            return None, (key, snapshot_items(new_items)), effect
-
-        mutate(self, "setitem", perform)
-
-    def __delitem__(self, key: Any) -> None:
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            if isinstance(key, slice):
-                old_items = list(target)
-                del target[key]
-                return None, (key,), slice_effect(target, key, old_items, None)
-            old = target[key]
-            position = operator.index(key)
-            if position < 0:
-                position += len(target)
-            del target[key]
-            return None, (key,), splice(position, (snapshot_value(old),), ())
-
-        mutate(self, "delitem", perform)
-
-    def __imul__(self, times: Any) -> Any:
-        count = operator.index(times)
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            length = len(target)
-            if count == 1 or length == 0:
-                return None, (count,), None
-            if count <= 0:
-                removed = snapshot_items(target)
-                target *= count
-                return None, (count,), splice(0, removed, ())
-            target *= count
-            return None, (count,), splice(length, (), snapshot_items(target[length:]))
-
-        mutate(self, "imul", perform)
-        return self
+    diff = staticmethod(sequence_diff)
 
 
 class ObservedList(ObservedSequence):
-    """Proxy of a ``list``: every mutator, slices included, is recorded."""
+    """Proxy of a ``list``: every mutator, slices included, is recorded.
+
+    Copies (``copy()``, ``copy.copy``, ``p + []``, ``p * 1``, slices) are plain lists
+    whose mutable items are the tracked children themselves, as they are in plain Python.
+    """
 
     __slots__ = ()
+    target_type = list
+    mutators = LIST_MUTATORS
 
-    def sort(self, *, key: Callable[[Any], Any] | None = None, reverse: bool = False) -> None:
-        """Sort in place (stable); recorded as a permutation unless nothing moved.
+    def append(self, item: Any) -> None:
+        """Append ``item`` and record it (hand-inlined: hot)."""
+        node = _node(self)
+        journal = node.journal
+        lock = journal.lock
+        while True:
+            lock.acquire()
+            try:
+                target = node.target
+                kind = type(item)
+                if kind in SCALAR_TYPES:
+                    value = snapshot = item
+                else:
+                    value = _node(item).target if kind in PROXY_TYPES else unwrap_deep(item)
+                    snapshot = snapshot_value(value)
+                path = () if node.parent is None else resolve_path(node)
+                index = len(target)
+                target.append(value)
+                if path is None:
+                    return
+                try:
+                    change = commit(node, path, "append", (snapshot,), splice(index, (), (snapshot,)))
+                except Exception as error:
+                    if not _is_conflict(error):
+                        raise
+                    change = None
+            finally:
+                lock.release()
+            if change is None:
+                journal.catch_up()
+                continue
+            if journal.subscribed:
+                journal.deliver(change)
+            return
 
-        Unlike ``list.sort``, a comparison that raises leaves the list untouched.
-        """
+    def copy(self) -> list[Any]:
+        """Return a plain shallow copy whose mutable items are the tracked children."""
+        return self._observed()
 
-        def perform(target: list[Any]) -> tuple[None, tuple[Any, ...], Effect | None]:
-            keys: Any = target if key is None else [key(item) for item in target]
-            order = tuple(sorted(range(len(target)), key=keys.__getitem__, reverse=reverse))
-            if all(position == source for position, source in enumerate(order)):
-                return None, (), None
-            target[:] = [target[source] for source in order]
-            return None, (), ("permute", order)
+    def __copy__(self) -> Any:
+        result = copy.copy(_node(self).target)
+        _replace_items(result, 0, len(result), self._observed())
+        return result
 
-        mutate(self, "sort", perform)
+    def __add__(self, other: Any) -> Any:
+        other = other._observed() if type(other) in PROXY_TYPES and isinstance(other, list) else other
+        return operator.add(self._observed(), other)
+
+    def __radd__(self, other: Any) -> Any:
+        return operator.add(unwrap(other), self._observed())
+
+    def __mul__(self, times: Any) -> Any:
+        return self._observed() * times
+
+    __rmul__ = __mul__
 
 
-class ObservedByteArray(ObservedSequence):
-    """Proxy of a ``bytearray``: its mutators are recorded as splices of integers."""
+def _is_conflict(error: BaseException) -> bool:
+    from ..errors import Conflict
 
-    __slots__ = ()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(_node(self).target)
-
-    def __getitem__(self, index: Any) -> Any:
-        return _node(self).target[index]
-
-    def _extend(self, op: str, items: Iterable[Any]) -> None:
-        item_source = unwrap(items)
-        if isinstance(item_source, str):
-            raise TypeError("expected an iterable of integers or a bytes-like object, not str")
-        super()._extend(op, list(bytes(item_source)) if _is_buffer(item_source) else item_source)
-
-    def remove(self, item: Any) -> None:
-        """Remove the first byte equal to the integer ``item``."""
-        super().remove(operator.index(item))
-
-    def _assign_slice(self, key: slice, values: Iterable[Any]) -> None:
-        source = unwrap(values)
-        if isinstance(source, int | str):
-            raise TypeError(
-                f"can assign only bytes, buffers, or iterables of ints, not {type(source).__name__}"
-            )
-        super()._assign_slice(key, list(bytes(source)) if _is_buffer(source) else source)
+    return isinstance(error, Conflict)
 
 
 def _is_buffer(value: Any) -> bool:
@@ -322,3 +385,31 @@ def _is_buffer(value: Any) -> bool:
     except TypeError:
         return False
     return True
+
+
+def perform_remove_byte(target: Any, item: Any) -> Outcome:
+    """``remove`` of a bytearray: the first byte equal to the integer ``item``."""
+    return perform_remove(target, operator.index(unwrap(item)))
+
+
+BYTEARRAY_MUTATORS: MethodTable = {
+    "append": Mutator(perform_append, doc="Append the integer ``item``."),
+    **{name: row for name, row in LIST_MUTATORS.items() if name not in ("append", "sort")},
+    "pop": Mutator(perform_pop, doc="Remove and return the integer at ``index``."),
+    "remove": Mutator(perform_remove_byte, doc="Remove the first byte equal to ``item``."),
+}
+"""The mutators of ``bytearray`` (its items are integers, never observed)."""
+
+
+class ObservedByteArray(ObservedSequence):
+    """Proxy of a ``bytearray``: its mutators are recorded as splices of integers."""
+
+    __slots__ = ()
+    target_type = bytearray
+    mutators = BYTEARRAY_MUTATORS
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(_node(self).target)
+
+    def __getitem__(self, index: Any) -> Any:
+        return _node(self).target[index]

@@ -2,169 +2,122 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..change import Effect
+from ..effects import EffectRecord, Members
 from ..values import SCALAR_TYPES, snapshot_value
-from .base import PROXY_TYPES, ObservedProxy, child_of, handle_refusal, mutate, node_of, unwrap
+from .base import (
+    PROXY_TYPES,
+    MethodTable,
+    Mutator,
+    ObservedProxy,
+    Outcome,
+    child_of,
+    commit,
+    node_of,
+    unwrap,
+    unwrap_deep,
+)
 from .nodes import MemberNode, member_key, resolve_path
 
-__all__ = ["ObservedFrozenSet", "ObservedSet"]
+__all__ = ["SET_MUTATORS", "ObservedFrozenSet", "ObservedSet", "members"]
 
 _node = node_of
 
 
-def members(added: Iterable[Any], removed: Iterable[Any]) -> Effect | None:
+def members(added: Iterable[Any], removed: Iterable[Any]) -> Members | None:
     """Return a members effect, or ``None`` when nothing was added or removed."""
     added = tuple(map(snapshot_value, added))
     removed = tuple(map(snapshot_value, removed))
     if not added and not removed:
         return None
-    return ("members", added, removed)
+    return Members("members", added, removed)
+
+
+def _stored_member(target: Any, value: Any) -> Any:
+    # ``{1}.discard(True)`` removes ``1``: record the member that was stored, not the argument.
+    if type(value) is str:
+        return value
+    for member in target:
+        if member == value:
+            return member
+    return value
 
 
 def _as_set(other: Any) -> set[Any] | frozenset[Any]:
     other = unwrap(other)
     if isinstance(other, set | frozenset):
         return other
-    return set(map(unwrap, other))
+    return set(map(unwrap_deep, other))
 
 
-class ObservedFrozenSet(ObservedProxy):
-    """Read-only proxy of a ``frozenset``: its mutable members are still observed."""
-
-    __slots__ = ()
-    node_class = MemberNode
-
-    def __iter__(self) -> Iterator[Any]:
-        node = _node(self)
-        for value in node.target:
-            if type(value) in SCALAR_TYPES:
-                yield value
-            else:
-                yield child_of(node, member_key(value), value)
+def perform_add(target: Any, item: Any) -> Outcome:
+    """``add``: recorded only when ``item`` was not already a member."""
+    value = unwrap_deep(item)
+    if value in target:
+        return None, (), None
+    snapshot = snapshot_value(value)
+    target.add(value)
+    return None, (snapshot,), Members("members", (snapshot,), ())
 
 
-class ObservedSet(ObservedFrozenSet):
-    """Proxy of a ``set``: every mutator and in-place operator is recorded."""
+def perform_discard(target: Any, item: Any) -> Outcome:
+    """``discard``: recorded only when ``item`` was a member."""
+    value = unwrap(item)
+    if value not in target:
+        return None, (), None
+    stored = _stored_member(target, value)
+    target.discard(value)
+    return None, (snapshot_value(stored),), members((), (stored,))
 
-    __slots__ = ()
 
-    def add(self, item: Any) -> None:
-        """Add ``item``; recorded only when it was not already a member."""
-        node = _node(self)
-        journal = node.journal
-        lock = journal.lock
-        lock.acquire()
-        try:
-            target = node.target
-            if type(item) in PROXY_TYPES:
-                item = _node(item).target
-            if item in target:
-                return
-            path = () if node.parent is None else resolve_path(node)
-            target.add(item)
-            if path is None:
-                return
-            value = item if type(item) in SCALAR_TYPES else snapshot_value(item)
-            effect = ("members", (value,), ())
-            try:
-                change = journal.record(path, "add", (value,), effect)
-            except BaseException as error:
-                handle_refusal(journal, target, effect, error)
-                return self.add(item)
-        finally:
-            lock.release()
-        if journal.subscribed:
-            journal.deliver(change)
+def perform_remove(target: Any, item: Any) -> Outcome:
+    """``remove``: raises ``KeyError`` when ``item`` is absent."""
+    value = unwrap(item)
+    if value not in target:
+        raise KeyError(value)
+    return perform_discard(target, value)
 
-    def discard(self, item: Any) -> None:
-        """Remove ``item`` if present; recorded only when it was."""
-        value = unwrap(item)
 
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            if value not in target:
-                return None, (value,), None
-            target.discard(value)
-            return None, (snapshot_value(value),), members((), (value,))
+def perform_pop(target: Any) -> Outcome:
+    """``pop``: remove and return an arbitrary member."""
+    value = target.pop()
+    return value, (), members((), (value,))
 
-        mutate(self, "discard", perform)
 
-    def remove(self, item: Any) -> None:
-        """Remove ``item``, raising ``KeyError`` when it is absent."""
-        value = unwrap(item)
+def perform_clear(target: Any) -> Outcome:
+    """``clear``: every member."""
+    removed = tuple(target)
+    target.clear()
+    return None, (), members((), removed)
 
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            target.remove(value)
-            return None, (snapshot_value(value),), members((), (value,))
 
-        mutate(self, "remove", perform)
-
-    def pop(self) -> Any:
-        """Remove and return an arbitrary member."""
-
-        def perform(target: Any) -> tuple[Any, tuple[Any, ...], Effect | None]:
-            value = target.pop()
-            return value, (), members((), (value,))
-
-        return mutate(self, "pop", perform)
-
-    def clear(self) -> None:
-        """Remove every member, recording them."""
-
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            removed = tuple(target)
-            target.clear()
-            return None, (), members((), removed)
-
-        mutate(self, "clear", perform)
-
-    def _change(self, op: str, others: tuple[Any, ...], plan: Any) -> None:
+def _planned(plan: Any, single: bool = False) -> Any:
+    def perform(target: Any, *others: Any) -> Outcome:
+        if single and len(others) != 1:
+            raise TypeError(f"expected 1 argument, got {len(others)}")
         sets = [_as_set(other) for other in others]
+        added, removed = plan(target, sets)
+        args = tuple(set(map(snapshot_value, other)) for other in sets)
+        effect = members(added, removed)
+        target.difference_update(removed)
+        target.update(added)
+        return None, args, effect
 
-        def perform(target: Any) -> tuple[None, tuple[Any, ...], Effect | None]:
-            added, removed = plan(target, sets)
-            target.difference_update(removed)
-            target.update(added)
-            args = tuple(set(map(snapshot_value, other)) for other in sets)
-            return None, args, members(added, removed)
+    return perform
 
-        mutate(self, op, perform)
 
-    def update(self, *others: Iterable[Any]) -> None:
-        """Add the members of every iterable in ``others``."""
-        self._change("update", others, _plan_union)
+def _operator(plan: Any) -> Any:
+    planned = _planned(plan, single=True)
 
-    def intersection_update(self, *others: Iterable[Any]) -> None:
-        """Keep only members found in every iterable of ``others``."""
-        self._change("intersection_update", others, _plan_intersection)
-
-    def difference_update(self, *others: Iterable[Any]) -> None:
-        """Remove the members found in any iterable of ``others``."""
-        self._change("difference_update", others, _plan_difference)
-
-    def symmetric_difference_update(self, other: Iterable[Any]) -> None:
-        """Keep the members found in exactly one of this set and ``other``."""
-        self._change("symmetric_difference_update", (other,), _plan_symmetric)
-
-    def _operator(self, op: str, other: Any, plan: Any) -> Any:
+    def perform(target: Any, other: Any) -> Outcome:
         if not isinstance(unwrap(other), set | frozenset):
-            return NotImplemented
-        self._change(op, (other,), plan)
-        return self
+            return NotImplemented, (), None
+        return planned(target, other)
 
-    def __ior__(self, other: Any) -> Any:
-        return self._operator("ior", other, _plan_union)
-
-    def __iand__(self, other: Any) -> Any:
-        return self._operator("iand", other, _plan_intersection)
-
-    def __isub__(self, other: Any) -> Any:
-        return self._operator("isub", other, _plan_difference)
-
-    def __ixor__(self, other: Any) -> Any:
-        return self._operator("ixor", other, _plan_symmetric)
+    return perform
 
 
 Plan = tuple[list[Any], list[Any]]
@@ -192,3 +145,107 @@ def _plan_symmetric(target: set[Any], others: list[set[Any]]) -> Plan:
     removed = [value for value in target if value in other]
     added = [value for value in other if value not in target]
     return added, removed
+
+
+SET_MUTATORS: MethodTable = {
+    "add": Mutator(None, doc="Add ``item`` (hand-inlined: hot)."),
+    "discard": Mutator(perform_discard, doc="Remove ``item`` if it is a member."),
+    "remove": Mutator(perform_remove, doc="Remove ``item``; ``KeyError`` when absent."),
+    "pop": Mutator(perform_pop, returns_child=True, doc="Remove and return a member."),
+    "clear": Mutator(perform_clear, doc="Remove every member."),
+    "update": Mutator(_planned(_plan_union), doc="Add the members of every iterable."),
+    "intersection_update": Mutator(_planned(_plan_intersection), doc="Keep common members."),
+    "difference_update": Mutator(_planned(_plan_difference), doc="Remove others' members."),
+    "symmetric_difference_update": Mutator(
+        _planned(_plan_symmetric, single=True), doc="Keep members found in exactly one."
+    ),
+    "__ior__": Mutator(_operator(_plan_union)),
+    "__iand__": Mutator(_operator(_plan_intersection)),
+    "__isub__": Mutator(_operator(_plan_difference)),
+    "__ixor__": Mutator(_operator(_plan_symmetric)),
+}
+"""The mutators of ``set``."""
+
+
+def set_diff(target: Any, before: set[Any]) -> EffectRecord | None:
+    """Return the members effect turning ``before`` into ``target``."""
+    return members([v for v in target if v not in before], [v for v in before if v not in target])
+
+
+class ObservedFrozenSet(ObservedProxy):
+    """Read-only proxy of a ``frozenset``: its mutable members are still observed."""
+
+    __slots__ = ()
+    node_class = MemberNode
+    target_type = frozenset
+
+    def __iter__(self) -> Iterator[Any]:
+        node = _node(self)
+        for value in node.target:
+            if type(value) in SCALAR_TYPES:
+                yield value
+            else:
+                yield child_of(node, member_key(value), value)
+
+
+class ObservedSet(ObservedFrozenSet):
+    """Proxy of a ``set``: every mutator and in-place operator is recorded."""
+
+    __slots__ = ()
+    target_type = set
+    mutators = SET_MUTATORS
+
+    def add(self, item: Any) -> None:
+        """Add ``item``; recorded only when it was not already a member (hand-inlined: hot)."""
+        node = _node(self)
+        journal = node.journal
+        lock = journal.lock
+        while True:
+            lock.acquire()
+            try:
+                target = node.target
+                kind = type(item)
+                if kind in SCALAR_TYPES:
+                    value = snapshot = item
+                else:
+                    value = _node(item).target if kind in PROXY_TYPES else unwrap_deep(item)
+                    snapshot = snapshot_value(value)
+                if value in target:
+                    return
+                path = () if node.parent is None else resolve_path(node)
+                target.add(value)
+                if path is None:
+                    return
+                try:
+                    change = commit(node, path, "add", (snapshot,), Members("members", (snapshot,), ()))
+                except Exception as error:
+                    from ..errors import Conflict
+
+                    if not isinstance(error, Conflict):
+                        raise
+                    change = None
+            finally:
+                lock.release()
+            if change is None:
+                journal.catch_up()
+                continue
+            if journal.subscribed:
+                journal.deliver(change)
+            return
+
+    def copy(self) -> Any:
+        """Return a plain shallow copy."""
+        return copy.copy(_node(self).target)
+
+    @classmethod
+    def capture(cls, target: Any) -> set[Any]:
+        """Return the members, to compare with after running the value's own code."""
+        return set(target)
+
+    @classmethod
+    def restore(cls, target: Any, before: set[Any]) -> None:
+        """Put back the members captured before the value's own code raised."""
+        set.clear(target)
+        set.update(target, before)
+
+    diff = staticmethod(set_diff)

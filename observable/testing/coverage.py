@@ -23,16 +23,16 @@ class MutationNotTracked(AssertionError):
 
 
 def structure(value: Any) -> Any:
-    """Return a comparable fingerprint of ``value``: its contents and the identity of every
-    non-scalar inside it. Two fingerprints are equal exactly when nothing changed by
-    equality or by putting a different object where one stood."""
+    """Return a comparable fingerprint of ``value``: its types and contents, scalars by type
+    and ``repr``. Two fingerprints are equal exactly when nothing changed that anyone can
+    tell apart (``-0.0`` from ``0.0``, ``1`` from ``True``), which is the journal's rule."""
     return _structure(unwrap(value), set())
 
 
 def _structure(value: Any, active: set[int]) -> Any:
     kind = type(value)
     if kind in SCALAR_TYPES:
-        return (kind, value)
+        return (kind, repr(value))
     identity = id(value)
     if identity in active:
         return ("cycle", identity)
@@ -55,7 +55,7 @@ def _structure(value: Any, active: set[int]) -> Any:
                 (name, _structure(item, active))
                 for name, item in sorted(instance_attributes(value).items())
             ]
-        return (kind, identity, inner)
+        return (kind, inner)
     finally:
         active.discard(identity)
 

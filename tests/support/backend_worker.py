@@ -15,6 +15,13 @@ Roles:
     the other writers' commits (conflict, catch-up, retry). ``TOTAL`` 0 makes a passive
     replica.
 
+``replica URL``
+    Answer ``append N`` (print ``acked NAME`` per acknowledged append, then
+    ``appended``), ``dump`` (print ``acks JSON``) and ``exit``.
+
+``probe URL``
+    Open a store holding hostile data, print ``quarantined [KEYS]`` and ``other VALUE``.
+
 ``sqlite PATH``
     Write to a SQLite store forever: each step appends ``i`` to ``items`` and sets
     ``last`` to ``i`` in one batch; every third step also appends ``i`` to ``single``
@@ -25,11 +32,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from typing import Any
 
 from observable import Store, to_json_document
+from observable.backends import StateReloaded
 
 
 def say(text: str) -> None:
@@ -107,12 +116,53 @@ def sqlite_role(path: str) -> None:
         say(f"acked {step}")
 
 
+def probe_role(url: str) -> None:
+    """Open a store that holds hostile data; report its quarantine and key ``other``."""
+    store = Store(url)
+    say(f"quarantined {sorted(map(repr, store.backend.quarantined()))}")
+    say(f"other {store['other']}")
+    for line in sys.stdin:
+        if line.split()[:1] == ["exit"]:
+            break
+    store.backend.close()
+
+
+def replica_role(url: str) -> None:
+    """A replica driven over stdin: ``append N`` (acknowledged appends to ``acks``),
+    ``dump`` (print ``acks`` as JSON), ``exit``."""
+    store = Store(url)
+    name = f"w{os.getpid()}"
+    written = 0
+    say("ready")
+    for line in sys.stdin:
+        command, *rest = line.split()
+        if command == "exit":
+            break
+        if command == "append":
+            for number in range(written, written + int(rest[0])):
+                while True:
+                    try:
+                        store.setdefault("acks", [])
+                        store["acks"].append(f"{name}-{number}")
+                        break
+                    except StateReloaded:  # rolled back: read the key again and retry
+                        continue
+                say(f"acked {name}-{number}")
+            written += int(rest[0])
+            say("appended")
+        elif command == "dump":
+            say("acks " + json.dumps(list(store.get("acks", []))))
+    store.backend.close()
+
+
 def main(argv: list[str]) -> None:
     """Dispatch on the role name."""
     role, *args = argv
     handlers: dict[str, Any] = {
         "redis": lambda: redis_role(args[0], int(args[1]), int(args[2]), int(args[3])),
         "sqlite": lambda: sqlite_role(args[0]),
+        "probe": lambda: probe_role(args[0]),
+        "replica": lambda: replica_role(args[0]),
     }
     handlers[role]()
 
