@@ -40,6 +40,7 @@ class Page:
         self.session = session
         self.changes: dict[int, int] = {}
         self.deps = list(session.config["dependencies"])
+        self.rendered: dict[int, list[dict[str, Any]]] = {}
 
     def listeners(self, state_id: int) -> list[dict[str, Any]]:
         """Return the dependencies a .change of ``state_id`` triggers."""
@@ -65,13 +66,37 @@ class Page:
         return outcome.data
 
     def _learn(self, message: dict[str, Any]) -> None:
-        """Pick up the dependencies a gr.render registered for this session."""
+        """Apply a ``gr.render`` result as the page does: the render's previous components and
+        events are replaced by the ones it sent (a stale event id answers 500 on submit)."""
         render = message["output"].get("render_config")
-        if render:
-            known = {d["id"] for d in self.deps}
-            new = [d for d in render["dependencies"] if d["id"] not in known]
-            self.deps += new
-            self.session.config["dependencies"].extend(new)  # so the session can submit them
+        if not render:
+            return
+        render_id = render["render_id"]
+        self.deps = [d for d in self.deps if d.get("rendered_in") != render_id]
+        self.deps += render["dependencies"]
+        self.rendered[render_id] = render["components"]
+        self.session.config["dependencies"] = self.deps  # so the session can submit them
+
+    def rendered_text(self, kind: str) -> list[str]:
+        """Return the values of the rendered components of ``kind`` (their visible text)."""
+        return [
+            str(c["props"].get("value"))
+            for components in self.rendered.values()
+            for c in components
+            if c["type"] == kind
+        ]
+
+    def click(self, text: str) -> list[Any]:
+        """Click the rendered button showing ``text``, as a user would; return the outputs."""
+        buttons = [
+            c["id"]
+            for components in self.rendered.values()
+            for c in components
+            if c["type"] == "button" and c["props"].get("value") == text
+        ]
+        assert len(buttons) == 1, (text, buttons)
+        dependency = next(d for d in self.deps if [buttons[0], "click"] in map(list, d["targets"]))
+        return self.run(int(dependency["id"]))
 
     def api(self, name: str) -> int:
         """Return the fn_index of a (possibly rendered, latest render) event by api_name."""
@@ -125,22 +150,25 @@ def test_cart_and_counter_same_outputs_and_change_counts(app: GradioServer) -> N
     assert results["o_"][1].change_count("o_", "count_change") == 2
 
 
-@pytest.mark.xfail(
-    reason="submitting a rendered event through the event-stream harness answers 500 "
-    "(KeyError on fn_index); not yet diagnosed whether harness or integration",
-    strict=False,
-)
 def test_render_todo_list(app: GradioServer) -> None:
     """The gr.render to-do list: add two tasks, mark one done from a rendered button."""
+    seen: dict[str, Any] = {}
     for prefix in ("g_", "o_"):
         with GradioSession(app.url) as session:
             page = Page(session)
             page.run(page.api(f"{prefix}task_add"), [None, "milk"])
             page.run(page.api(f"{prefix}task_add"), [None, "eggs"])
-            page.run(page.api(f"{prefix}done0"))
-            done_changes = page.changes
-            # adds and done each fire .change once: the render ran three times
-            assert sorted(done_changes.values()) == [3], (prefix, done_changes)
+            before = page.rendered_text("markdown"), page.rendered_text("button")
+            page.click("done milk")
+            after = page.rendered_text("markdown"), page.rendered_text("button")
+            # each add and the done fire .change once, and each .change re-renders the list
+            seen[prefix] = (before, after, sorted(page.changes.values()))
+    for prefix in ("g_", "o_"):
+        assert seen[prefix] == (
+            ([f"{prefix}todo 2 open"], ["done milk", "done eggs"]),
+            ([f"{prefix}todo 1 open"], ["done eggs"]),
+            [3],
+        ), prefix
 
 
 def test_interface_chatbot_chatinterface_hangman(app: GradioServer) -> None:

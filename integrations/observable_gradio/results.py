@@ -20,7 +20,7 @@ import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
-from observable import is_observed, observe, path_of, snapshot, unwrap
+from observable import indistinguishable, is_observed, observe, path_of, snapshot, unwrap
 
 from ._gradio import current_blocks_config, dependencies_of
 
@@ -62,7 +62,8 @@ def _is_update(value: Any) -> bool:
 def plain(value: Any) -> Any:
     """Return ``value`` with observed values replaced by their raw targets, copying no data.
 
-    Plain lists, tuples and dicts are rebuilt only when something inside them was observed.
+    Plain lists, tuples and dicts are rebuilt (shallowly) only when something inside them was
+    observed; the caller's own containers are never modified.
     """
     if is_observed(value):
         return unwrap(value)
@@ -80,32 +81,24 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _same(current: Any, new: Any) -> bool:
-    """Tell whether ``new`` (plain) equals the observed ``current`` value, type included."""
-    if current is None:
-        return False
-    raw = unwrap(current)
-    if raw is new:
-        return True
-    if type(raw) is not type(new):
-        return False
-    try:
-        return bool(raw == new)
-    except Exception:  # an object whose == raises or is ambiguous (arrays): not the same
-        return False
-
-
 def _adopt(component: Any, value: Any, current: Any) -> Any:
-    """Return what to store for ``value`` returned to the ObservableState ``component``."""
+    """Return what to store for ``value`` returned to the ObservableState ``component``.
+
+    The observed root itself is kept. A new value that the journal's rule calls
+    indistinguishable from the current one (:func:`observable.indistinguishable`) keeps the
+    current one: no change, as ``gr.State`` would see it. Anything else is observed with a new
+    journal, after the tracked children it may hold (``cart + [item]`` holds the old cart's
+    items as proxies) are replaced by their raw objects.
+    """
     if is_observed(value):
         if path_of(value) == ():
             return value
         value = snapshot(value)  # a part of an observed value becomes a value of its own
-    elif _same(current, value):
-        return current
-    journal = component.new_journal()
-    observed = observe(value, journal)
-    return observed
+    else:
+        value = plain(value)
+        if current is not None and indistinguishable(unwrap(current), value):
+            return current
+    return observe(value, component.new_journal())
 
 
 class _Translator:
