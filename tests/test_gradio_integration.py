@@ -158,6 +158,23 @@ def test_special_arguments_and_output_only_replacement(app: GradioServer) -> Non
         assert session.call("peek").data[0] == "[] v0"
 
 
+def test_on_chained_with_then_runs_after_its_event_and_reports_the_edit(
+    app: GradioServer,
+) -> None:
+    """``on(dep.then, ...)`` registers one event that runs after ``dep``, as the page runs it."""
+    with GradioSession(app.url) as session:
+        items = _ids(session)["items"]
+        chain = int(session.dependency("chain")["id"])
+        follows = [d for d in session.config["dependencies"] if d["trigger_after"] == chain]
+        assert [d["api_name"] for d in follows] == ["chain_then"]
+        assert not follows[0]["trigger_only_on_success"]
+        assert session.call("chain").data == ["chain started"]
+        outcome = session.call(follows[0]["id"])  # the page runs it once ``chain`` completes
+        assert outcome.data[0] == "append"
+        assert outcome.changed_state_ids == [items]
+        assert session.call("peek").data[0] == "[0] v1"
+
+
 # -- 3. per-session state -----------------------------------------------------------------
 def test_two_sessions_keep_independent_state_and_journals(app: GradioServer) -> None:
     with GradioSession(app.url) as tab_a, GradioSession(app.url) as tab_b:

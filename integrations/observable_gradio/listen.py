@@ -125,6 +125,25 @@ def _nothing() -> None:
     """Run nothing after the function."""
 
 
+_NONE: Any = object()
+"""No trigger for ``gr.on`` (every trigger given was a chained one)."""
+
+
+def _split_triggers(triggers: Any) -> tuple[Any, list[Callable[..., Dependency]]]:
+    """Split ``triggers`` into what ``gr.on`` takes and chained listeners (``dep.then``).
+
+    ``gr.on`` takes event listeners (``btn.click``: they name their event); a dependency's
+    ``.then``, ``.success`` and ``.failure`` name none, and ``gr.on`` cannot take them, so
+    ``on`` calls each of them itself, with the same function and arguments.
+    """
+    if triggers is None:
+        return None, []
+    listed = list(triggers) if isinstance(triggers, list | tuple) else [triggers]
+    chained = [t for t in listed if callable(t) and not hasattr(t, "event_name")]
+    direct = [t for t in listed if not any(t is c for c in chained)]
+    return (direct if direct else _NONE), chained
+
+
 @overload
 def on(
     triggers: Any,
@@ -157,11 +176,14 @@ def on(
     Gradio then checks each of them for changes after the event (in O(1)), so its ``.change``
     fires exactly when the function changed it, even if the function returns nothing for it.
     The function returns values for ``outputs`` only. ``triggers`` takes anything ``gr.on``
-    does, including ``dependency.then``. Other keyword arguments go to ``gr.on``. Returns the
-    ``Dependency``, or, without ``fn``, a decorator that registers the function and returns
-    it unchanged.
+    does, and also ``dependency.then``/``.success``/``.failure`` (which ``gr.on`` refuses):
+    each of those registers the function once more, chained after its dependency. Other
+    keyword arguments go to ``gr.on``. Returns the (first) ``Dependency``, or, without
+    ``fn``, a decorator that registers the function and returns it unchanged.
     """
     plan = _plan(inputs, outputs, listener.get("inputs_kwargs"))
+
+    direct, chained = _split_triggers(triggers)
 
     def register(function: Callable[..., Any]) -> Dependency:
         all_outputs: Any
@@ -172,10 +194,14 @@ def on(
         else:
             all_outputs = None
         wrapped = same_kind(function, plan.prepare, plan.finish, _nothing)
-        dependency: Dependency = gr.on(
-            triggers, wrapped, inputs=inputs, outputs=all_outputs, **listener
-        )
-        return dependency
+        dependencies: list[Dependency] = []
+        if direct is not _NONE:
+            dependencies.append(
+                gr.on(direct, wrapped, inputs=inputs, outputs=all_outputs, **listener)
+            )
+        for follow in chained:  # dependency.then/.success/.failure registers itself
+            dependencies.append(follow(wrapped, inputs, all_outputs, **listener))
+        return dependencies[0]
 
     if fn is None:
 

@@ -163,6 +163,11 @@ with gr.Blocks() as demo:
         outputs=last,
         api_name="raw_append",
     )
+    # on() chained after another event with dependency.then (gr.on itself refuses it)
+    chain = gr.Button("chain", elem_id="chain").click(
+        lambda: "chain started", outputs=last, api_name="chain"
+    )
+    on(chain.then, append, inputs=items, outputs=last, api_name="chain_then")
     for state in (items, nested, profile):
         on(state.change, lambda value: repr(value), inputs=state, outputs=changes)
 
