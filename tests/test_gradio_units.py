@@ -26,6 +26,7 @@ import observable_gradio as og  # noqa: E402
 from gradio import utils as gradio_utils  # noqa: E402
 from gradio.state_holder import SessionState  # noqa: E402
 from observable_gradio.attach import _push_handler  # noqa: E402
+from observable_gradio.slots import PushSlots  # noqa: E402
 
 from observable import Journal, Store, is_observed, observe  # noqa: E402
 
@@ -221,16 +222,25 @@ async def _next(stream: AsyncIterator[Any], timeout: float = 5.0) -> Any:
     return await asyncio.wait_for(anext(stream), timeout)
 
 
+class App:
+    """Stands for a gr.Blocks: what PushSlots reads of it."""
+
+    def __init__(self, max_threads: int) -> None:
+        self.max_threads = max_threads
+
+
 def test_push_loop_yields_once_per_burst_keeps_alive_and_unregisters() -> None:
     shared = og.SharedState([])
     skip = gr.skip()
+    app = App(max_threads=40)
+    slots = PushSlots(app)
 
     async def scenario() -> None:
         token = og.SharedToken(shared)
-        stream = _push_handler(shared, keepalive=0.2, coalesce=0.05)(token)
-        assert await _next(stream) is token  # the first step draws the current value
-        assert shared.watchers == 1 and token.seen == 0
-        assert await _next(stream) == skip  # nothing changed: a keep-alive
+        stream = _push_handler(shared, keepalive=0.2, coalesce=0.05, slots=slots)(token)
+        assert await _next(stream) == (token, skip)  # the first step draws the current value
+        assert shared.watchers == 1 and token.seen == 0 and slots.used == 1
+        assert await _next(stream) == (skip, skip)  # nothing changed: a keep-alive
 
         def burst() -> None:
             for i in range(100):
@@ -239,13 +249,47 @@ def test_push_loop_yields_once_per_burst_keeps_alive_and_unregisters() -> None:
         writer = threading.Thread(target=burst)
         writer.start()
         writer.join()
-        assert await _next(stream) is token
+        assert await _next(stream) == (token, skip)
         assert token.seen == shared.revision == 100  # one push for the whole burst
-        assert await _next(stream) == skip
+        assert await _next(stream) == (skip, skip)
         await stream.aclose()  # what Gradio does when the tab has closed
-        assert shared.watchers == 0
+        assert shared.watchers == 0 and slots.used == 0
 
     asyncio.run(scenario())
+
+
+def test_tabs_beyond_the_push_slots_draw_once_then_switch_to_polling() -> None:
+    """Half the worker slots push (2 of 5); a third tab draws the value, ends, and polls."""
+    shared = og.SharedState([])
+    app = App(max_threads=5)
+    slots = PushSlots(app)
+    assert slots.capacity == 2
+
+    async def scenario() -> None:
+        tokens = [og.SharedToken(shared) for _ in range(3)]
+        streams = [_push_handler(shared, 0.2, 0.0, slots)(token) for token in tokens]
+        for stream, token in zip(streams[:2], tokens, strict=False):
+            assert (await _next(stream))[0] is token
+        view, timer = await _next(streams[2])
+        assert view is tokens[2] and tokens[2].seen == shared.revision
+        assert isinstance(timer, gr.Timer) and timer.active  # this tab now polls
+        with pytest.raises(StopAsyncIteration):
+            await _next(streams[2])
+        assert slots.used == 2 and shared.watchers == 2
+        for stream in streams[:2]:
+            await stream.aclose()
+        assert slots.used == 0
+
+    asyncio.run(scenario())
+
+
+def test_push_slots_default_to_half_the_worker_slots_and_refuse_bad_limits() -> None:
+    apps = [App(n) for n in (1, 2, 3, 40)]
+    assert [PushSlots(app).capacity for app in apps] == [0, 1, 1, 20]
+    assert PushSlots(apps[0], limit=3).capacity == 3
+    for bad in (-1, 1.5, "2", True):
+        with pytest.raises(ValueError, match="push_slots"):
+            PushSlots(App(40), limit=bad)  # type: ignore[arg-type]
 
 
 def test_wakeup_from_another_thread_and_after_rearm() -> None:
