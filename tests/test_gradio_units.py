@@ -13,10 +13,9 @@ import functools
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -29,8 +28,6 @@ from observable_gradio.attach import _push_handler  # noqa: E402
 from observable_gradio.slots import PushSlots  # noqa: E402
 
 from observable import Journal, Store, is_observed, observe  # noqa: E402
-
-T = TypeVar("T")
 
 deep_hash: Callable[[Any], str] = gradio_utils.deep_hash
 """What gradio runs on a State before and after each event."""
@@ -51,77 +48,6 @@ def in_loop(test: Callable[..., None]) -> Callable[..., None]:
         asyncio.run(body())
 
     return run
-
-
-def built(build: Callable[[], T]) -> T:
-    """Return ``build()``, run inside a running event loop (see :func:`in_loop`)."""
-
-    async def body() -> T:
-        return build()
-
-    return asyncio.run(body())
-
-
-class Unwalkable(list[int]):
-    """A list that fails the test if anything iterates, copies or measures it."""
-
-    def __iter__(self) -> Iterator[int]:
-        raise AssertionError("the value was iterated")
-
-    def __len__(self) -> int:
-        raise AssertionError("the value was measured")
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Unwalkable:
-        raise AssertionError("the value was deep-copied")
-
-
-@dataclass
-class Profile:
-    """A custom object with a nested list."""
-
-    name: str = "ada"
-    tags: list[str] = field(default_factory=list)
-
-
-# -- StateBox ----------------------------------------------------------------------------
-# -- ObservableState and its default -------------------------------------------------------
-class CountingCopies:
-    """A default that counts how often it is deep-copied."""
-
-    copies = 0
-
-    def __init__(self) -> None:
-        self.items: list[int] = []
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> CountingCopies:
-        type(self).copies += 1
-        return CountingCopies()
-
-
-@in_loop
-def test_the_browser_sees_plain_state_components() -> None:
-    with gr.Blocks() as demo:
-        og.ObservableState([])
-        og.SharedState([]).attach()
-    kinds = {c["type"] for c in demo.get_config_file()["components"]}
-    assert "state" in kinds and not kinds & {"observablestate", "sharedview"}
-
-
-def test_defining_the_components_wrote_no_stub_files() -> None:
-    from pathlib import Path
-
-    package = Path(og.__file__).parent
-    assert not list(package.glob("*.pyi"))
-
-
-@in_loop
-def test_delete_callback_receives_the_observed_value() -> None:
-    deleted: list[Any] = []
-    with gr.Blocks() as demo:
-        state = og.ObservableState([1], delete_callback=deleted.append)
-    box = SessionState(demo)[state._id]
-    state.delete_callback(box)
-    assert deleted == [[1]] and is_observed(deleted[0])
 
 
 # -- on() ---------------------------------------------------------------------------------
@@ -152,13 +78,6 @@ def test_on_as_a_decorator_returns_the_function() -> None:
             items.append(1)
 
     assert handler.__name__ == "handler"
-
-
-def new_session_box(state: og.ObservableState) -> og.StateBox:
-    """Return a new session's box for ``state``."""
-    box = copy.deepcopy(state.value)
-    assert isinstance(box, og.StateBox)
-    return box
 
 
 # -- SharedState ---------------------------------------------------------------------------
@@ -385,21 +304,18 @@ def test_constructor_matches_gr_state() -> None:
     assert not og.ObservableState([1], render=False).is_rendered
 
 
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_session_value_is_observed_pickles_plain_and_reaches_delete_callback() -> None:
-    """A session's value is the observed default; pickling gives a plain copy."""
+@in_loop
+def test_session_value_is_observed_and_pickles_plain() -> None:
+    """A session's value is the observed default; pickling gives a plain copy.
+
+    (That ``delete_callback`` receives it is proven on a launched app, in
+    ``test_gradio_lifetime.py``.)
+    """
     import pickle
 
-    from gradio.state_holder import SessionState
-
-    seen: list[object] = []
     with gr.Blocks() as demo:
-        state = og.ObservableState({"a": [1]}, delete_callback=seen.append)
-    session = SessionState(demo)
-    value = session[state._id]
+        state = og.ObservableState({"a": [1]})
+    value = SessionState(demo)[state._id]
     assert is_observed(value) and value == {"a": [1]}
     assert pickle.loads(pickle.dumps(value)) == {"a": [1]}
     assert type(pickle.loads(pickle.dumps(value))) is dict
-    for component, stored, _expired in session.state_components:
-        component.delete_callback(stored)
-    assert seen in ([], [value])  # gradio registers TTL only after a store; callback gets value
