@@ -289,7 +289,7 @@ class _Watcher:
         load = next(
             int(d["id"])
             for d in self.tab.dependencies
-            if d["outputs"] == [live] and any(kind == "load" for _, kind in d["targets"])
+            if d["outputs"][:1] == [live] and any(kind == "load" for _, kind in d["targets"])
         )
         self.tab.join(load)
         self.thread = threading.Thread(target=self._read, daemon=True)

@@ -50,6 +50,39 @@ def in_loop(test: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
+@in_loop
+def test_every_function_is_wrapped_once_the_blocks_is_built() -> None:
+    """Before any session exists, every function of an app with an ObservableState or a
+    SharedView is translated: none can run untranslated as a session's first event."""
+    with gr.Blocks() as demo:
+        state = og.ObservableState([])
+        gr.Button().click(lambda: [1], None, state)  # the state is an output only
+        gr.Button().click(lambda xs: xs, state, gr.JSON(), batch=True)
+    with gr.Blocks() as shared_only:
+        og.SharedState([]).attach()
+        gr.Button().click(lambda: None)
+    for app in (demo, shared_only):
+        fns = list(app.fns.values())
+        assert fns and all(getattr(f.fn, "__observable_gradio_wrapped__", False) for f in fns)
+
+
+def test_batch_functions_translate_each_item() -> None:
+    """A batch function's outputs are lists, one item per request; each is translated."""
+    from observable_gradio.results import _Translator
+
+    class Output:
+        stateful = False
+
+    state = og.ObservableState([])
+    first, second = observe([1]), observe([2])
+    translator = _Translator([state], [state, Output()], batch=True)
+    args, _ = translator.arguments(([[3], second],), {})
+    assert is_observed(args[0][0]) and args[0][1] is second  # plain inputs get observed
+    stored, shown = translator.result(([[3], second], [first, {"a": second}]), args)
+    assert stored[0] == [3] and is_observed(stored[0]) and stored[1] is second
+    assert not is_observed(shown[0]) and not is_observed(shown[1]["a"]) and shown[1] == {"a": [2]}
+
+
 # -- on() ---------------------------------------------------------------------------------
 @in_loop
 def test_on_adds_observable_inputs_to_the_outputs_once() -> None:

@@ -14,9 +14,15 @@ gradio's internals, in four narrow places (see ``docs/gradio.md``, "What is patc
    the caller (by its code object, no patch), so gradio gets an object whose deep copy is the
    session's observed value, while user code reads the plain default. Guard: that method must
    exist; otherwise gradio copies the plain default and the wrapper below observes it.
-3. **Registered functions.** The functions of a Blocks' dependencies (``BlocksConfig.fns``,
-   ``BlockFunction.fn``) are wrapped once so that what they return is translated (observed
-   values become plain for components; a new value for an ObservableState is observed).
+3. **Registered functions.** The functions of a Blocks' dependencies (``Blocks.default_config``,
+   ``BlocksConfig.fns``, ``BlockFunction.fn``) are wrapped once so that what they return is
+   translated (observed values become plain for components; a new value for an
+   ObservableState is observed). This happens whenever gradio asks an ObservableState or a
+   SharedView for its config (``get_config``: when the Blocks is built, and when each session
+   starts), so before any event of any session runs; the Blocks is found by walking
+   ``Block.parent``. To compare a returned value with the session's current one, the session's
+   stored value is read where gradio keeps it (``LocalContext.blocks``/``LocalContext.request``
+   -> ``Blocks.state_holder[session_hash].state_data``), never from a copy of our own.
 4. **Stub files.** ``component_meta.create_or_modify_pyi`` is a no-op while our component
    classes are defined, so gradio writes no ``.pyi`` beside our sources.
 """
@@ -33,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from observable import Journal, is_observed, journal_of, path_of
+from observable import MISSING, Journal, is_observed, journal_of, path_of
 
 __all__ = [
     "GRADIO_CHECKED",
@@ -45,7 +51,9 @@ __all__ = [
     "install_change_hash",
     "no_stub_files",
     "original_deep_hash",
+    "root_blocks_config",
     "session_reading_default",
+    "session_state_value",
     "stamp",
 ]
 
@@ -210,6 +218,39 @@ def current_root_block() -> Any:
     from gradio.context import Context
 
     return Context.root_block
+
+
+def root_blocks_config(block: Any) -> Any:
+    """Return the ``BlocksConfig`` of the outermost Blocks that holds ``block`` (None if none)."""
+    found = None
+    seen = 0
+    current = block
+    while current is not None and seen < 1000:  # a parent chain, never a cycle
+        config = getattr(current, "default_config", None)
+        if config is not None and isinstance(getattr(config, "fns", None), dict):
+            found = config
+        current = getattr(current, "parent", None)
+        seen += 1
+    return found
+
+
+def session_state_value(state_id: int) -> Any:
+    """Return what gradio stores now for the state ``state_id`` in the session whose event is
+    running here, or ``MISSING`` when there is none (yet) or it cannot be found."""
+    from gradio.context import LocalContext
+
+    blocks = LocalContext.blocks.get(None)
+    request = LocalContext.request.get(None)
+    holder = getattr(blocks, "state_holder", None)
+    session_hash = getattr(request, "session_hash", None)
+    sessions = getattr(holder, "session_data", None)
+    if not isinstance(session_hash, str) or not isinstance(sessions, dict):
+        return MISSING
+    session = sessions.get(session_hash)
+    data = getattr(session, "state_data", None)
+    if not isinstance(data, dict):
+        return MISSING
+    return data.get(state_id, MISSING)
 
 
 def current_blocks_config() -> Any:

@@ -9,8 +9,15 @@ from typing import Any
 
 from observable import DEFAULT_RETENTION, Journal, is_observed, observe, snapshot
 
-from ._gradio import gr, install_change_hash, no_stub_files, session_reading_default
+from ._gradio import (
+    gr,
+    install_change_hash,
+    no_stub_files,
+    root_blocks_config,
+    session_reading_default,
+)
 from .defaults import SessionDefault, TokenDefault
+from .results import wrap_dependencies
 from .shared import SharedState
 
 __all__ = ["ObservableState", "SharedView"]
@@ -108,7 +115,12 @@ with no_stub_files():
             return Journal(maxlen=self._retention)
 
         def get_config(self, cls: Any = None) -> dict[str, Any]:
-            """Gradio's config for a State, built without reading the default."""
+            """Gradio's config for a State, built without reading the default.
+
+            Gradio asks for it when the Blocks is built and when each session starts: the
+            moment to wrap the app's functions, before any of them runs.
+            """
+            wrap_dependencies(root_blocks_config(self))
             config: dict[str, Any] = gr.components.Component.get_config(self, _CONFIG_SHAPE)
             config.pop("value", None)
             return config
@@ -135,3 +147,11 @@ with no_stub_files():
         def shared(self) -> SharedState:
             """The SharedState this component follows."""
             return self._source
+
+        def get_config(self, cls: Any = None) -> dict[str, Any]:
+            """Gradio's config for a State; wraps the app's functions first (see
+            ``ObservableState.get_config``), so a shared value returned to a component shows
+            as the plain value does."""
+            wrap_dependencies(root_blocks_config(self))
+            config: dict[str, Any] = gr.State.get_config(self)  # type: ignore[no-untyped-call]
+            return config

@@ -13,7 +13,7 @@ from typing import Any
 
 from observable import Journal, is_observed, observe, snapshot
 
-from .results import remember, wrap_dependencies
+from .results import wrap_dependencies
 from .shared import SharedState
 from .tokens import SharedToken
 
@@ -43,8 +43,7 @@ class SessionDefault:
             value = snapshot(value)  # a factory handed back an observed value: own a copy
         observed = observe(value, self._journal())
         if self._session is not None:
-            wrap_dependencies(self._session)
-            remember(self._session, self._state_id, observed)
+            wrap_dependencies(self._session)  # a render's functions, for one
         return observed
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:

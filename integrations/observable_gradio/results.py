@@ -16,42 +16,28 @@ from __future__ import annotations
 
 import functools
 import inspect
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
-from observable import indistinguishable, is_observed, observe, path_of, snapshot, unwrap
+from observable import MISSING, indistinguishable, is_observed, observe, path_of, snapshot, unwrap
 
-from ._gradio import current_blocks_config, dependencies_of
+from ._gradio import current_blocks_config, dependencies_of, session_state_value
 
 __all__ = [
     "Finish",
     "Prepare",
     "is_observable_state",
     "plain",
-    "remember",
     "same_kind",
     "wrap_dependencies",
 ]
 
 _WRAPPED = "__observable_gradio_wrapped__"
-_current: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
-"""Per session (its BlocksConfig), the value last stored for each ObservableState id."""
 
 
 def is_observable_state(component: Any) -> bool:
     """Tell whether ``component`` is an ObservableState (checked by a class flag, no import)."""
     return bool(getattr(type(component), "observable_state", False))
-
-
-def remember(session: Any, state_id: int, value: Any) -> None:
-    """Record ``value`` as the session's current value of the ObservableState ``state_id``."""
-    if session is None:
-        return
-    try:
-        _current.setdefault(session, {})[state_id] = value
-    except TypeError:  # not weak-referenceable: nothing to remember by
-        return
 
 
 def _is_update(value: Any) -> bool:
@@ -96,73 +82,98 @@ def _adopt(component: Any, value: Any, current: Any) -> Any:
         value = snapshot(value)  # a part of an observed value becomes a value of its own
     else:
         value = plain(value)
-        if current is not None and indistinguishable(unwrap(current), value):
+        if current is not MISSING and indistinguishable(unwrap(current), value):
             return current
     return observe(value, component.new_journal())
 
 
 class _Translator:
-    """Translate one function's results for its output components."""
+    """Translate one function's arguments and results for its input and output components.
 
-    def __init__(self, inputs: Sequence[Any], outputs: Sequence[Any]) -> None:
+    A batch function (``batch=True``) takes a list per input and returns a list per output,
+    one item per request of the batch; each item is translated as a single value would be.
+    """
+
+    def __init__(self, inputs: Sequence[Any], outputs: Sequence[Any], batch: bool) -> None:
         self.inputs = tuple(inputs)
         self.outputs = tuple(outputs)
+        self.batch = batch
         self.state_inputs = tuple(i for i, c in enumerate(self.inputs) if is_observable_state(c))
+
+    def _observed_input(self, index: int, value: Any) -> Any:
+        """Observe an ObservableState input that arrives plain (gradio copied the default)."""
+        if type(value) in (list, dict, set):
+            return observe(value, self.inputs[index].new_journal())
+        return value
 
     def arguments(
         self, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        """Observe ObservableState inputs that arrive plain (gradio copied the default)."""
+        """Observe ObservableState inputs that arrive plain."""
         if not self.state_inputs or len(args) < len(self.inputs):
             return args, kwargs
         changed = list(args)
         for index in self.state_inputs:
-            if type(changed[index]) in (list, dict, set):
-                changed[index] = observe(changed[index], self.inputs[index].new_journal())
+            if self.batch and type(changed[index]) is list:
+                changed[index] = [self._observed_input(index, v) for v in changed[index]]
+            else:
+                changed[index] = self._observed_input(index, changed[index])
         return tuple(changed), kwargs
 
-    def _current(self, component: Any, args: tuple[Any, ...]) -> Any:
-        """Return the session's current value of ``component`` (None if unknown)."""
+    def _current(self, component: Any, args: tuple[Any, ...], item: int | None) -> Any:
+        """Return the current value of ``component`` for this call (``item`` of a batch), or
+        ``MISSING`` if it is unknown."""
         for index in self.state_inputs:
-            if self.inputs[index] is component and index < len(args) and is_observed(args[index]):
-                return args[index]
-        session = current_blocks_config()
-        if session is None:
-            return None
-        try:
-            return _current.get(session, {}).get(component._id)
-        except TypeError:
-            return None
+            if self.inputs[index] is component and index < len(args):
+                received = args[index]
+                if item is not None:
+                    received = received[item] if type(received) is list else MISSING
+                if received is not MISSING and is_observed(received):
+                    return received
+        if item is not None:
+            return MISSING  # the items of a batch may come from several sessions
+        return session_state_value(component._id)
 
-    def one(self, component: Any, value: Any, args: tuple[Any, ...]) -> Any:
+    def one(self, component: Any, value: Any, args: tuple[Any, ...], item: int | None) -> Any:
         """Translate the value returned for one output component."""
         if _is_update(value):
             if "value" not in value:
                 return value
-            return {**value, "value": self.one(component, value["value"], args)}
+            return {**value, "value": self.one(component, value["value"], args, item)}
         if is_observable_state(component):
-            stored = _adopt(component, value, self._current(component, args))
-            remember(current_blocks_config(), component._id, stored)
-            return stored
+            return _adopt(component, value, self._current(component, args, item))
         if getattr(component, "stateful", False):
             return value  # a plain gr.State (or a SharedView) stores what it is given
         return plain(value)
+
+    def _batched(self, component: Any, values: Any, args: tuple[Any, ...]) -> Any:
+        """Translate one output's list of values of a batch."""
+        if type(values) is not list:
+            return values
+        return [self.one(component, value, args, item) for item, value in enumerate(values)]
 
     def result(self, result: Any, args: tuple[Any, ...]) -> Any:
         """Translate a whole result, shaped as gradio's ``postprocess_data`` reads it."""
         outputs = self.outputs
         if not outputs:
             return result
+        if self.batch:
+            if not isinstance(result, tuple | list):
+                return result
+            translated = [
+                self._batched(c, v, args) for c, v in zip(outputs, result, strict=False)
+            ] + list(result[len(outputs) :])
+            return type(result)(translated) if type(result) in (list, tuple) else translated
         if type(result) is dict and result and not _is_update(result):
             from gradio.blocks import Block
 
             if all(isinstance(key, Block) for key in result):
-                return {key: self.one(key, value, args) for key, value in result.items()}
+                return {key: self.one(key, value, args, None) for key, value in result.items()}
         if len(outputs) == 1:
-            return self.one(outputs[0], result, args)
+            return self.one(outputs[0], result, args, None)
         if isinstance(result, tuple | list):
             translated = [
-                self.one(c, v, args) for c, v in zip(outputs, result, strict=False)
+                self.one(c, v, args, None) for c, v in zip(outputs, result, strict=False)
             ] + list(result[len(outputs) :])
             return type(result)(translated) if type(result) in (list, tuple) else translated
         return result
@@ -243,12 +254,13 @@ def _after_render() -> None:
 
 
 def wrap_dependencies(blocks_config: Any) -> None:
-    """Wrap, once, every function registered in ``blocks_config`` (batch functions excepted)."""
+    """Wrap, once, every function registered in ``blocks_config`` (None: nothing to wrap)."""
     for dependency in dependencies_of(blocks_config):
         fn = getattr(dependency, "fn", None)
-        if fn is None or getattr(fn, _WRAPPED, False) or getattr(dependency, "batch", False):
+        if fn is None or getattr(fn, _WRAPPED, False):
             continue
-        translator = _Translator(dependency.inputs, dependency.outputs)
+        batch = bool(getattr(dependency, "batch", False))
+        translator = _Translator(dependency.inputs, dependency.outputs, batch)
         renders = getattr(dependency, "renderable", None) is not None
         wrapped = same_kind(
             fn, translator.arguments, translator.result, _after_render if renders else _nothing

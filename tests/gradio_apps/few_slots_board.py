@@ -20,6 +20,8 @@ with gr.Blocks() as demo:
     on(live.change, lambda posts: " | ".join(posts) or "empty", inputs=live, outputs=board)
     on(send.click, lambda message: BOARD.value.append(message), inputs=text)
     on(None, lambda: str(BOARD.watchers), outputs=text, api_name="watchers")
+    shown = gr.JSON()
+    gr.Button().click(lambda: BOARD.value, None, shown, api_name="board_json")
 
 if __name__ == "__main__":
     demo.launch(server_name="127.0.0.1", max_threads=2)
