@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from .change import Path
 from .journal import Journal
-from .proxies.base import PROXY_TYPES, make_proxy, node_of, unwrap
+from .proxies.base import PROXY_TYPES, make_proxy, node_of, unwrap, unwrap_deep
 from .proxies.nodes import resolve_path
 from .registry import proxy_class_for
 from .values import SCALAR_TYPES, plain_copy
@@ -47,6 +47,9 @@ def observe(value: T, journal: Journal | None = None, *, warn: bool = True) -> T
             )
         return value
     proxy_class = proxy_class_for(type(value))
+    if proxy_class is not None:
+        # A plain value may hold proxies (``items + [new]``): the raw tree never does.
+        value = unwrap_deep(value)
     if proxy_class is None:
         if warn and type(value) not in SCALAR_TYPES:
             warnings.warn(

@@ -52,7 +52,7 @@ def _observing(factory: Callable[[], Any], journal: Callable[[], Journal]) -> Ca
     @functools.wraps(factory)
     def observed_factory() -> Any:
         value = factory()
-        return observe(snapshot(value) if is_observed(value) else value, journal())
+        return observe(snapshot(value) if is_observed(value) else value, journal(), warn=False)
 
     return observed_factory
 

@@ -41,7 +41,7 @@ class SessionDefault:
         value = initial() if callable(initial) else copy.deepcopy(initial)
         if is_observed(value):
             value = snapshot(value)  # a factory handed back an observed value: own a copy
-        observed = observe(value, self._journal())
+        observed = observe(value, self._journal(), warn=False)
         if self._session is not None:
             wrap_dependencies(self._session)  # a render's functions, for one
         return observed

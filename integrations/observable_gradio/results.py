@@ -84,7 +84,7 @@ def _adopt(component: Any, value: Any, current: Any) -> Any:
         value = plain(value)
         if current is not MISSING and indistinguishable(unwrap(current), value):
             return current
-    return observe(value, component.new_journal())
+    return observe(value, component.new_journal(), warn=False)
 
 
 class _Translator:
@@ -103,7 +103,7 @@ class _Translator:
     def _observed_input(self, index: int, value: Any) -> Any:
         """Observe an ObservableState input that arrives plain (gradio copied the default)."""
         if type(value) in (list, dict, set):
-            return observe(value, self.inputs[index].new_journal())
+            return observe(value, self.inputs[index].new_journal(), warn=False)
         return value
 
     def arguments(

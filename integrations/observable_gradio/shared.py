@@ -64,7 +64,7 @@ class SharedState:
         if journal is None:
             journal = journal_of(value) if is_observed(value) else Journal()
         self._journal = journal
-        observed = observe(value, journal)
+        observed = observe(value, journal, warn=False)
         self._read: Callable[[], Any] = lambda: observed
         self._touch: Callable[[], None] = self._changed
         self._lock_of: Callable[[], AbstractContextManager[Any]] = lambda: journal.lock
