@@ -1,9 +1,17 @@
 """The Gradio app that ``bench/gradio_events.py`` launches (run as a script, never imported).
 
-For each size in ``BENCH_GRADIO_SIZES`` it holds a list of that many records twice: in a plain
-``gr.State`` and in an ``ObservableState``. Each has a ``.change`` listener, so Gradio checks it
-after every event that outputs it, and one event appends a record in place. A ``SharedState``,
-attached in push mode, measures how fast a change reaches the other sessions.
+For each size in ``BENCH_GRADIO_SIZES`` it holds a list of that many records in three states,
+each with a ``.change`` listener (so Gradio checks it after every event that outputs it) and
+one event that appends a record in place:
+
+* ``plain_N``: a ``gr.State``, wired with plain Gradio (the state is input and output);
+* ``wired_N``: an ``ObservableState`` wired exactly the same way (the straight swap);
+* ``observed_N``: an ``ObservableState`` wired with ``observable_gradio.on``.
+
+For the first event of a new session, ``first_plain_N`` and ``first_wired_N`` append to a
+``gr.State``/``ObservableState`` whose default is the list itself (copied once per session, as
+users write it). A ``SharedState``, attached in push mode, measures how fast a change reaches
+the other sessions.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ import gradio as gr
 from observable_gradio import ObservableState, SharedState, on
 
 SIZES = [int(size) for size in os.environ.get("BENCH_GRADIO_SIZES", "1000").split(",")]
+FIRST_SIZES = [int(size) for size in os.environ.get("BENCH_GRADIO_FIRST", "").split(",") if size]
 SHARED = SharedState([])
 
 
@@ -41,14 +50,22 @@ def bump() -> str:
     return str(SHARED.revision)
 
 
+def plain_wiring(state: Any, name: str) -> None:
+    """Give ``state`` a ``.change`` listener and an in-place append, wired with plain Gradio."""
+    state.change(lambda items: None, state, None)
+    gr.Button().click(append_plain, state, state, api_name=name)
+
+
 with gr.Blocks() as demo:
     for size in SIZES:
-        plain = gr.State(records(size))
-        plain.change(lambda items: None, plain, None)
-        gr.on(None, append_plain, plain, plain, api_name=f"plain_{size}")
+        plain_wiring(gr.State(records(size)), f"plain_{size}")
+        plain_wiring(ObservableState(lambda size=size: records(size)), f"wired_{size}")
         observed = ObservableState(lambda size=size: records(size))
         on(observed.change, lambda items: None, inputs=observed)
         on(None, append_observed, inputs=observed, api_name=f"observed_{size}")
+    for size in FIRST_SIZES:
+        plain_wiring(gr.State(records(size)), f"first_plain_{size}")
+        plain_wiring(ObservableState(records(size)), f"first_wired_{size}")
     live = SHARED.attach(demo)
     on(live.change, lambda value: None, inputs=live, concurrency_limit=None)
     last = gr.Textbox()

@@ -6,9 +6,12 @@ suite's launcher) and a lean client that speaks Gradio's queue protocol as the b
 
 * ``gradio.events``: one event appends a record in place to a per-session list of N records and
   has the state as an output with a ``.change`` listener. Plain ``gr.State`` against
-  ``ObservableState``, interleaved as in every other section; a sample is one round trip, from
-  joining the queue to ``process_completed``. The first call of each (untimed) also pays the
-  session's copy of the default.
+  ``ObservableState`` wired the same way (the straight swap) and wired with ``on``, interleaved
+  as in every other section; a sample is one round trip, from joining the queue to
+  ``process_completed``. The first call of each (untimed) also pays the session's copy.
+* ``gradio.first``: the same append as the *first* event of a new session, whose state's
+  default is a list of N records: Gradio copies the default for the session (O(N) for both;
+  see ``docs/gradio.md``, "The first event of a session"). Each sample is a new session.
 * ``gradio.push``: S sessions each run the push generator of a ``SharedState``; a separate
   session changes the value R times. A latency is the time from that session's request to a
   watcher's ``process_generating`` message for the change (the moment the browser would fire
@@ -50,17 +53,25 @@ class GradioScale:
     """How big the Gradio sections are."""
 
     sizes: tuple[int, ...]
+    first_sizes: tuple[int, ...]
     sessions: int
     rounds: int
 
 
-FULL = GradioScale(sizes=(1_000, 10_000, 100_000, 1_000_000), sessions=10, rounds=30)
-SMOKE = GradioScale(sizes=(100, 1_000), sessions=3, rounds=5)
+FULL = GradioScale(
+    sizes=(1_000, 10_000, 100_000, 1_000_000),
+    first_sizes=(1_000, 100_000, 1_000_000),
+    sessions=10,
+    rounds=30,
+)
+SMOKE = GradioScale(sizes=(100, 1_000), first_sizes=(100, 1_000), sessions=3, rounds=5)
+APPROACHES = {"plain": "gr.State", "wired": "ObservableState", "observed": "on()"}
+"""Event-name prefix -> column label: gr.State, the straight swap, and ``on``."""
 
 
 def gradio_sections() -> list[str]:
     """Return the section names, for ``--list`` and ``--only``."""
-    return ["gradio.events", "gradio.push"]
+    return ["gradio.events", "gradio.first", "gradio.push"]
 
 
 def _unavailable() -> str | None:
@@ -77,15 +88,18 @@ def _unavailable() -> str | None:
 
 
 @contextmanager
-def _server(sizes: Sequence[int]) -> Iterator[str]:
+def _server(sizes: Sequence[int], first_sizes: Sequence[int]) -> Iterator[str]:
     """Serve the benchmark app (a copy in a temporary directory, with its log) and yield its URL."""
     from tests.support.gradio_server import run_gradio_app
 
     with tempfile.TemporaryDirectory(prefix="bench-gradio-") as directory:
         app = Path(directory) / APP.name
         shutil.copyfile(APP, app)
-        env = {"BENCH_GRADIO_SIZES": ",".join(str(size) for size in sizes)}
-        with run_gradio_app(app, env=env, startup_timeout=180.0) as server:
+        env = {
+            "BENCH_GRADIO_SIZES": ",".join(str(size) for size in sizes),
+            "BENCH_GRADIO_FIRST": ",".join(str(size) for size in first_sizes),
+        }
+        with run_gradio_app(app, env=env, startup_timeout=300.0) as server:
             yield server.url
 
 
@@ -160,34 +174,55 @@ def _round_trips(url: str, sizes: Sequence[int], repeats: int) -> list[Measureme
             def prepare() -> Callable[[], object]:
                 return lambda: tab.call(f"{kind}_{size}")
 
-            label = "gr.State" if kind == "plain" else "ObservableState"
-            return Subject(label=f"{label}@{size}", ops=1, prepare=prepare)
+            return Subject(label=f"{APPROACHES[kind]}@{size}", ops=1, prepare=prepare)
 
-        subjects = [subject(kind, size) for size in sizes for kind in ("plain", "observed")]
+        subjects = [subject(kind, size) for size in sizes for kind in APPROACHES]
         return measure(subjects, repeats)
     finally:
         tab.close()
 
 
-def _round_trip_table(sizes: Sequence[int], measurements: Sequence[Measurement]) -> str:
-    """Return the round-trip table: one row per size, both approaches in milliseconds."""
+def _first_events(url: str, sizes: Sequence[int], repeats: int) -> list[Measurement]:
+    """Time the first event of a new session per approach and size; ns per round trip."""
+    tabs: list[_Tab] = []
+    try:
+
+        def subject(kind: str, size: int) -> Subject:
+            def prepare() -> Callable[[], object]:
+                tab = _Tab(url)  # a new session, opened untimed
+                tabs.append(tab)
+                return lambda: tab.call(f"first_{kind}_{size}")
+
+            label = APPROACHES[kind]
+            return Subject(label=f"{label}@{size}", ops=1, prepare=prepare, warmup=False)
+
+        subjects = [subject(kind, size) for size in sizes for kind in ("plain", "wired")]
+        return measure(subjects, repeats)
+    finally:
+        for tab in tabs:
+            tab.close()
+
+
+def _round_trip_table(title: str, sizes: Sequence[int], measurements: Sequence[Measurement]) -> str:
+    """Return a round-trip table: one row per size, each approach measured in milliseconds."""
     rows = {m.label: m for m in measurements}
+    labels = [label for label in APPROACHES.values() if f"{label}@{sizes[0]}" in rows]
     body = []
     for size in sizes:
-        plain, observed = rows[f"gr.State@{size}"], rows[f"ObservableState@{size}"]
-        body.append(
-            [
-                f"{size:,}",
-                _ms(plain),
-                _ms(observed),
-                _spread(observed),
-                _times(plain, observed),
-            ]
-        )
-    headers = ["records", "gr.State ms", "ObservableState ms", "spread", "gr.State / Obs"]
+        measured = [rows[f"{label}@{size}"] for label in labels]
+        plain = measured[0]
+        cells = [f"{size:,}"]
+        for m in measured:
+            cells.append(_ms(m))
+        for m in measured[1:]:
+            cells.append(_spread(m))
+            cells.append(_times(plain, m))
+        body.append(cells)
+    headers = ["records", *(f"{label} ms" for label in labels)]
+    for label in labels[1:]:
+        headers += [f"{label} spread", f"gr.State / {label}"]
     notes = [f"  n/a {m.label}: {m.reason}" for m in measurements if not m.ok]
-    title = "== gradio.events: in-place append, round trip (median ms per event) =="
-    return "\n".join([title, table(headers, body, right=(0, 1, 2, 3, 4)), *notes, ""])
+    return "\n".join([title, table(headers, body, right=tuple(range(len(headers)))), *notes, ""])
 
 
 def _ms(m: Measurement) -> str:
@@ -207,19 +242,38 @@ def _times(top: Measurement, bottom: Measurement) -> str:
     return f"{top.median_ns / bottom.median_ns:,.1f}x"
 
 
-def _round_trip_target(sizes: Sequence[int], measurements: Sequence[Measurement]) -> TargetResult:
-    """ObservableState at the largest size within ROUND_TRIP_LIMIT of the smallest."""
+def _round_trip_targets(
+    sizes: Sequence[int], measurements: Sequence[Measurement]
+) -> list[TargetResult]:
+    """Each ObservableState wiring at the largest size within ROUND_TRIP_LIMIT of the smallest."""
     small, large = min(sizes), max(sizes)
-    target = (
-        f"ObservableState round trip at {large:,} <= {ROUND_TRIP_LIMIT:g}x at {small:,} records"
-    )
     rows = {m.label: m for m in measurements}
-    low, high = rows[f"ObservableState@{small}"], rows[f"ObservableState@{large}"]
-    if low.median_ns is None or high.median_ns is None or len(sizes) < 2:
-        return TargetResult(target, "not measured", NA)
-    growth = high.median_ns / low.median_ns
-    measured = f"{growth:.2f}x ({high.median_ns / 1e6:.1f} ms vs {low.median_ns / 1e6:.1f} ms)"
-    return TargetResult(target, measured, PASS if growth <= ROUND_TRIP_LIMIT else MISS)
+    results = []
+    for label in ("ObservableState", "on()"):
+        target = (
+            f"{label} in-place append at {large:,} <= {ROUND_TRIP_LIMIT:g}x at {small:,} records"
+        )
+        low, high = rows[f"{label}@{small}"], rows[f"{label}@{large}"]
+        if low.median_ns is None or high.median_ns is None or len(sizes) < 2:
+            results.append(TargetResult(target, "not measured", NA))
+            continue
+        growth = high.median_ns / low.median_ns
+        measured = f"{growth:.2f}x ({high.median_ns / 1e6:.1f} ms vs {low.median_ns / 1e6:.1f} ms)"
+        results.append(TargetResult(target, measured, PASS if growth <= ROUND_TRIP_LIMIT else MISS))
+    return results
+
+
+def _as_json(measurements: Sequence[Measurement]) -> list[dict[str, Any]]:
+    """Return measurements as JSON-ready records."""
+    return [
+        {
+            "approach": m.label,
+            "ms_per_event": None if m.median_ns is None else m.median_ns / 1e6,
+            "samples_ms": [s / 1e6 for s in m.samples_ns],
+            "reason": m.reason,
+        }
+        for m in measurements
+    ]
 
 
 # -- push latency ----------------------------------------------------------------------------
@@ -235,7 +289,7 @@ class _Watcher:
         load = next(
             int(d["id"])
             for d in self.tab.dependencies
-            if d["outputs"] == [live] and any(kind == "load" for _, kind in d["targets"])
+            if d["outputs"][:1] == [live] and any(kind == "load" for _, kind in d["targets"])
         )
         self.tab.join(load)
         self.thread = threading.Thread(target=self._read, daemon=True)
@@ -354,21 +408,20 @@ def run_gradio(
         return []
     targets: list[TargetResult] = []
     sizes = scale.sizes if "gradio.events" in names else scale.sizes[:1]
+    first_sizes = scale.first_sizes if "gradio.first" in names else ()
     say(f"gradio: starting the benchmark app ({', '.join(f'{s:,}' for s in sizes)} records)")
-    with _server(sizes) as url:
+    with _server(sizes, first_sizes) as url:
         if "gradio.events" in names:
             measurements = _round_trips(url, sizes, repeats)
-            say(_round_trip_table(sizes, measurements))
-            targets.append(_round_trip_target(sizes, measurements))
-            results["events"] = [
-                {
-                    "approach": m.label,
-                    "ms_per_event": None if m.median_ns is None else m.median_ns / 1e6,
-                    "samples_ms": [s / 1e6 for s in m.samples_ns],
-                    "reason": m.reason,
-                }
-                for m in measurements
-            ]
+            title = "== gradio.events: in-place append, round trip (median ms per event) =="
+            say(_round_trip_table(title, sizes, measurements))
+            targets += _round_trip_targets(sizes, measurements)
+            results["events"] = _as_json(measurements)
+        if first_sizes:
+            measurements = _first_events(url, first_sizes, repeats)
+            title = "== gradio.first: a new session's first event (median ms per event) =="
+            say(_round_trip_table(title, first_sizes, measurements))
+            results["first"] = _as_json(measurements)
         if "gradio.push" in names:
             try:
                 latencies = _push_latencies(url, scale.sessions, scale.rounds)

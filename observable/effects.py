@@ -96,14 +96,6 @@ def _sequence_items(container: Any) -> list[Any]:
     return list(container)
 
 
-def _item_reader(container: Any) -> Any:
-    # Reads one stored item without the container's own ``__getitem__`` override.
-    for base in (list, collections.deque, bytearray):
-        if isinstance(container, base):
-            return base.__getitem__
-    return type(container).__getitem__
-
-
 def _replace_items(container: Any, start: int, stop: int, items: list[Any]) -> None:
     if isinstance(container, collections.deque):
         for _ in range(stop - start):
@@ -173,14 +165,12 @@ class Splice(NamedTuple):
 
     def placed(self, container: Any) -> Iterator[tuple[Any, Any]]:
         """Yield (key, object) for each object this effect put into ``container``."""
-        if not self.inserted:
-            return
-        get = _item_reader(container)
         length = len(container)
-        for offset in range(len(self.inserted)):
+        for offset, value in enumerate(self.inserted):
             position = self.at + offset
-            if position < length:
-                yield position, get(container, position)
+            # A scalar's snapshot is the scalar itself: nothing that could have a proxy.
+            if type(value) not in SCALAR_TYPES and position < length:
+                yield position, container[position]
 
 
 class Permute(NamedTuple):

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from .change import Path
 from .journal import Journal
-from .proxies.base import PROXY_TYPES, make_proxy, node_of, unwrap
+from .proxies.base import PROXY_TYPES, make_proxy, node_of, unwrap, unwrap_deep
 from .proxies.nodes import resolve_path
 from .registry import proxy_class_for
 from .values import SCALAR_TYPES, plain_copy
@@ -30,11 +30,14 @@ class PassesThroughRaw(UserWarning):
 T = TypeVar("T")
 
 
-def observe(value: T, journal: Journal | None = None) -> T:
+def observe(value: T, journal: Journal | None = None, *, warn: bool = True) -> T:
     """Return a transparent proxy of ``value`` that records its mutations in ``journal``.
 
     A new :class:`Journal` is made when none is given. Immutable scalars and types
-    with no proxy come back raw. An already observed value comes back unchanged.
+    with no proxy come back raw; for a mutable type that passes through raw (a DataFrame, a
+    lock) a :class:`PassesThroughRaw` warning says so, unless ``warn=False`` (for callers
+    that observe whatever they are handed). An already observed value comes back
+    unchanged; one observed by another journal raises ``ValueError``.
     """
     if type(value) in PROXY_TYPES:
         if journal is not None and node_of(value).journal is not journal:
@@ -44,8 +47,11 @@ def observe(value: T, journal: Journal | None = None) -> T:
             )
         return value
     proxy_class = proxy_class_for(type(value))
+    if proxy_class is not None:
+        # A plain value may hold proxies (``items + [new]``): the raw tree never does.
+        value = unwrap_deep(value)
     if proxy_class is None:
-        if type(value) not in SCALAR_TYPES:
+        if warn and type(value) not in SCALAR_TYPES:
             warnings.warn(
                 f"{type(value).__qualname__} objects pass through observe() raw: their in-place "
                 "edits are not recorded (announce them with Store.touch(key), or teach "

@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from .backends.base import STORE_URL_VARIABLE, Backend, backend_from_url
+from .backends.codec import Codec
 from .change import Change
 from .engine import KeySubscriber, StoreEngine
 from .journal import DEFAULT_RETENTION, Journal
@@ -34,6 +35,8 @@ class Store:
     environment variable (default ``memory://``). Every string is a key, ``/`` included;
     rooms live in a namespace no key can spell (see ``observable.store_keys``). Names of
     the store's own methods (``lock``, ``room``…) are reached as keys by item access only.
+        A ``codec`` (for example ``Codec(allow_pickle=True)``, a choice made in code, never by
+    a URL) goes to the backend a URL names.
     """
 
     __slots__ = ("_backend", "_engine", "_rooms")
@@ -43,12 +46,18 @@ class Store:
     _backend: Backend
 
     def __init__(
-        self, backend: Backend | str | None = None, *, retention: int | None = DEFAULT_RETENTION
+        self,
+        backend: Backend | str | None = None,
+        *,
+        retention: int | None = DEFAULT_RETENTION,
+        codec: Codec | None = None,
     ) -> None:
         if backend is None:
             backend = os.environ.get(STORE_URL_VARIABLE) or "memory://"
         if isinstance(backend, str):
-            backend = backend_from_url(backend)
+            backend = backend_from_url(backend, **({} if codec is None else {"codec": codec}))
+        elif codec is not None:
+            raise ValueError("give the codec to the backend you built: Backend(..., codec=codec)")
         engine = StoreEngine(retention)
         object.__setattr__(self, "_engine", engine)
         object.__setattr__(self, "_rooms", ())

@@ -48,6 +48,12 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GradioServer]:
 
 
 @pytest.fixture(scope="module")
+def few_slots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GradioServer]:
+    """A pushed shared board on an app launched with ``max_threads=2``."""
+    yield from _serve(tmp_path_factory, ROOT / "tests" / "gradio_apps" / "few_slots_board.py")
+
+
+@pytest.fixture(scope="module")
 def cart(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GradioServer]:
     """``examples/gradio_cart.py``."""
     yield from _serve(tmp_path_factory, EXAMPLES / "gradio_cart.py")
@@ -74,10 +80,10 @@ def _ids(session: GradioSession) -> dict[str, int]:
 
 
 def _dependency(session: GradioSession, output: int, trigger: str) -> int:
-    """Return the fn_index of the event with this one output and this trigger kind."""
+    """Return the fn_index of the event with this (first) output and this trigger kind."""
     for dependency in session.config["dependencies"]:
         kinds = {kind for _, kind in dependency["targets"]}
-        if dependency["outputs"] == [output] and trigger in kinds:
+        if dependency["outputs"][:1] == [output] and trigger in kinds:
             return int(dependency["id"])
     raise KeyError(f"no {trigger} event with output {output}")
 
@@ -156,6 +162,42 @@ def test_special_arguments_and_output_only_replacement(app: GradioServer) -> Non
         assert outcome.changed_state_ids == []
         assert session.changed_state_ids("reset") == [items]
         assert session.call("peek").data[0] == "[] v0"
+
+
+@pytest.mark.parametrize("wiring", ["wired", "on", "plain"])
+def test_an_in_place_append_never_walks_or_copies_the_value(app: GradioServer, wiring: str) -> None:
+    """O(1) detection, structurally: after the session's first access (which copies the
+    default), an in-place append to 1,000 records that each count every hash, comparison,
+    copy, pickle and repr is reported changed without touching one of them. ``gr.State``
+    (``plain``) is the control: Gradio's change check hashes every record, twice."""
+    with GradioSession(app.url) as session:
+        event = f"counted_{wiring}"
+        state = int(session.dependency(event)["outputs"][-1])
+        session.call(event)  # the session's first access: gradio copies the default
+        session.call("counted_reset")
+        assert session.changed_state_ids(event) == [state]
+        touches = int(session.call("counted_touches").data[0])
+        if wiring == "plain":
+            assert touches >= 2 * 1000  # hashed before and after the event
+        else:
+            assert touches == 0
+
+
+def test_on_chained_with_then_runs_after_its_event_and_reports_the_edit(
+    app: GradioServer,
+) -> None:
+    """``on(dep.then, ...)`` registers one event that runs after ``dep``, as the page runs it."""
+    with GradioSession(app.url) as session:
+        items = _ids(session)["items"]
+        chain = int(session.dependency("chain")["id"])
+        follows = [d for d in session.config["dependencies"] if d["trigger_after"] == chain]
+        assert [d["api_name"] for d in follows] == ["chain_then"]
+        assert not follows[0]["trigger_only_on_success"]
+        assert session.call("chain").data == ["chain started"]
+        outcome = session.call(follows[0]["id"])  # the page runs it once ``chain`` completes
+        assert outcome.data[0] == "append"
+        assert outcome.changed_state_ids == [items]
+        assert session.call("peek").data[0] == "[0] v1"
 
 
 # -- 3. per-session state -----------------------------------------------------------------
@@ -269,6 +311,34 @@ def test_board_post_in_one_tab_appears_in_another_without_any_action(
         for tab in (tab_a, tab_b):
             expect(tab.locator("#board")).to_contain_text("from a timer thread", timeout=WAIT_MS)
             expect(tab.locator("#board")).to_contain_text("reminder", timeout=WAIT_MS)
+
+
+@pytest.mark.browser
+def test_three_tabs_on_two_worker_slots_keep_working_the_extra_tabs_poll(
+    few_slots: GradioServer,
+) -> None:
+    """``max_threads=2``, three tabs: one is pushed to, two poll, and every post shows in all."""
+    with (
+        chromium_browser() as browser,
+        browser_page(browser, few_slots.url) as tab_a,
+        browser_page(browser, few_slots.url) as tab_b,
+        browser_page(browser, few_slots.url) as tab_c,
+    ):
+        from playwright.sync_api import expect
+
+        tabs = (tab_a, tab_b, tab_c)
+        for tab in tabs:  # every tab draws the board once, pushed or not
+            expect(tab.locator("#board")).to_contain_text("empty", timeout=WAIT_MS)
+        with GradioSession(few_slots.url) as observer:
+            assert observer.call("watchers").data[0] == "1"  # one push slot of the two
+        for tab, message in ((tab_a, "first from A"), (tab_c, "then from C")):
+            tab.locator("#text textarea").fill(message)
+            tab.locator("#post").click()
+            for other in tabs:
+                expect(other.locator("#board")).to_contain_text(message, timeout=WAIT_MS)
+        with GradioSession(few_slots.url) as observer:
+            # a shared value returned to a gr.JSON reaches the browser as the plain list
+            assert observer.call("board_json").data[0] == ["first from A", "then from C"]
 
 
 @pytest.mark.browser

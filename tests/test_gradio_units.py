@@ -13,10 +13,9 @@ import functools
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -26,10 +25,9 @@ import observable_gradio as og  # noqa: E402
 from gradio import utils as gradio_utils  # noqa: E402
 from gradio.state_holder import SessionState  # noqa: E402
 from observable_gradio.attach import _push_handler  # noqa: E402
+from observable_gradio.slots import PushSlots  # noqa: E402
 
-from observable import Journal, Store, is_observed, journal_of, observe  # noqa: E402
-
-T = TypeVar("T")
+from observable import Journal, Store, is_observed, observe  # noqa: E402
 
 deep_hash: Callable[[Any], str] = gradio_utils.deep_hash
 """What gradio runs on a State before and after each event."""
@@ -52,159 +50,37 @@ def in_loop(test: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
-def built(build: Callable[[], T]) -> T:
-    """Return ``build()``, run inside a running event loop (see :func:`in_loop`)."""
-
-    async def body() -> T:
-        return build()
-
-    return asyncio.run(body())
-
-
-class Unwalkable(list[int]):
-    """A list that fails the test if anything iterates, copies or measures it."""
-
-    def __iter__(self) -> Iterator[int]:
-        raise AssertionError("the value was iterated")
-
-    def __len__(self) -> int:
-        raise AssertionError("the value was measured")
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Unwalkable:
-        raise AssertionError("the value was deep-copied")
-
-
-@dataclass
-class Profile:
-    """A custom object with a nested list."""
-
-    name: str = "ada"
-    tags: list[str] = field(default_factory=list)
-
-
-# -- StateBox ----------------------------------------------------------------------------
-def test_box_stamp_moves_exactly_when_the_journal_moves() -> None:
-    box = og.StateBox({"a": {"b": []}})
-    first = deep_hash(box)
-    assert deep_hash(box) == first  # read-only: same stamp
-    box.value["a"]["b"].append(1)
-    second = deep_hash(box)
-    assert second != first
-    box.value["a"]["b"].extend([])  # a no-op records nothing
-    assert deep_hash(box) == second
-    assert deep_hash(og.StateBox({"a": {"b": [1]}})) not in (first, second)  # a new box
-
-
-def test_box_stamp_follows_attribute_writes_on_custom_objects() -> None:
-    box = og.StateBox(Profile())
-    before = hash(box)
-    box.value.name = "ada"  # equal scalar: no change
-    assert hash(box) == before
-    box.value.name = "grace"
-    after = hash(box)
-    box.value.tags.append("x")
-    assert len({before, after, hash(box)}) == 3
-
-
-def test_deep_hash_of_a_box_never_walks_the_value() -> None:
-    box = og.StateBox(Unwalkable())
-    deep_hash(box)
-    assert "Unwalkable" in repr(box) and "version=0" in repr(box)
-
-
-def test_box_owns_its_journal_and_copies_observed_values() -> None:
-    shared = observe([1, 2])
-    box = og.StateBox(shared, state_id=7)
-    assert box.state_id == 7 and box.version == 0
-    assert journal_of(box.value) is box.journal is not journal_of(shared)
-    box.value.append(3)
-    assert shared == [1, 2] and box.value == [1, 2, 3]
-    clone = copy.deepcopy(box)
-    assert clone is not box and clone.value == [1, 2, 3] and clone.journal is not box.journal
-    assert copy.copy(box) is box
-
-
-# -- ObservableState and its default -------------------------------------------------------
-class CountingCopies:
-    """A default that counts how often it is deep-copied."""
-
-    copies = 0
-
-    def __init__(self) -> None:
-        self.items: list[int] = []
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> CountingCopies:
-        type(self).copies += 1
-        return CountingCopies()
-
-
 @in_loop
-def test_each_session_gets_its_own_observed_copy_made_on_first_access() -> None:
-    CountingCopies.copies = 0
+def test_every_function_is_wrapped_once_the_blocks_is_built() -> None:
+    """Before any session exists, every function of an app with an ObservableState or a
+    SharedView is translated: none can run untranslated as a session's first event."""
     with gr.Blocks() as demo:
-        state = og.ObservableState(CountingCopies())
-    assert CountingCopies.copies == 0  # not copied when the app is built
-    one, two = SessionState(demo), SessionState(demo)
-    box_one, box_two = one[state._id], two[state._id]
-    assert CountingCopies.copies == 2
-    assert one[state._id] is box_one  # once per session
-    assert isinstance(box_one, og.StateBox) and box_one.state_id == state._id
-    assert box_one.journal is not box_two.journal
-    box_one.value.items.append(1)
-    assert box_one.version == 1 and box_two.version == 0 and box_two.value.items == []
-
-
-@in_loop
-def test_a_callable_default_is_a_per_session_factory_without_a_load_event() -> None:
-    calls: list[int] = []
-
-    def factory() -> list[int]:
-        calls.append(1)
-        return [len(calls)]
-
-    with gr.Blocks() as demo:
-        state = og.ObservableState(factory)
-    assert calls == [] and not demo.fns  # gr.State would attach a load event
-    assert SessionState(demo)[state._id].value == [1]
-    assert SessionState(demo)[state._id].value == [2]
-
-
-@in_loop
-def test_building_configs_never_walks_the_default() -> None:
-    with gr.Blocks() as demo:
-        state = og.ObservableState(Unwalkable())
-        og.on(None, lambda xs: None, inputs=state)
-    demo.get_config_file()
-    session = SessionState(demo)
-    session.config_values[state._id] = session.blocks_config.config_for_block(state._id, [], state)
-    config = state.get_config()  # type: ignore[no-untyped-call]
-    assert "value" not in config and config["name"] == "state"
-
-
-@in_loop
-def test_the_browser_sees_plain_state_components() -> None:
-    with gr.Blocks() as demo:
-        og.ObservableState([])
+        state = og.ObservableState([])
+        gr.Button().click(lambda: [1], None, state)  # the state is an output only
+        gr.Button().click(lambda xs: xs, state, gr.JSON(), batch=True)
+    with gr.Blocks() as shared_only:
         og.SharedState([]).attach()
-    kinds = {c["type"] for c in demo.get_config_file()["components"]}
-    assert "state" in kinds and not kinds & {"observablestate", "sharedview"}
+        gr.Button().click(lambda: None)
+    for app in (demo, shared_only):
+        fns = list(app.fns.values())
+        assert fns and all(getattr(f.fn, "__observable_gradio_wrapped__", False) for f in fns)
 
 
-def test_defining_the_components_wrote_no_stub_files() -> None:
-    from pathlib import Path
+def test_batch_functions_translate_each_item() -> None:
+    """A batch function's outputs are lists, one item per request; each is translated."""
+    from observable_gradio.results import _Translator
 
-    package = Path(og.__file__).parent
-    assert not list(package.glob("*.pyi"))
+    class Output:
+        stateful = False
 
-
-@in_loop
-def test_delete_callback_receives_the_observed_value() -> None:
-    deleted: list[Any] = []
-    with gr.Blocks() as demo:
-        state = og.ObservableState([1], delete_callback=deleted.append)
-    box = SessionState(demo)[state._id]
-    state.delete_callback(box)
-    assert deleted == [[1]] and is_observed(deleted[0])
+    state = og.ObservableState([])
+    first, second = observe([1]), observe([2])
+    translator = _Translator([state], [state, Output()], batch=True)
+    args, _ = translator.arguments(([[3], second],), {})
+    assert is_observed(args[0][0]) and args[0][1] is second  # plain inputs get observed
+    stored, shown = translator.result(([[3], second], [first, {"a": second}]), args)
+    assert stored[0] == [3] and is_observed(stored[0]) and stored[1] is second
+    assert not is_observed(shown[0]) and not is_observed(shown[1]["a"]) and shown[1] == {"a": [2]}
 
 
 # -- on() ---------------------------------------------------------------------------------
@@ -235,74 +111,6 @@ def test_on_as_a_decorator_returns_the_function() -> None:
             items.append(1)
 
     assert handler.__name__ == "handler"
-
-
-def test_on_wraps_every_kind_of_function_and_maps_its_results() -> None:
-    from observable_gradio.listen import _plan, _wrap
-
-    def build() -> tuple[Any, Any, Any]:
-        with gr.Blocks():
-            items = og.ObservableState([])
-            text = gr.Textbox()
-            return items, text, _plan([items, text], text, None)
-
-    items, text, plan = built(build)
-    box = new_session_box(items)
-
-    def sync(xs: list[int], t: str) -> str:
-        xs.append(1)
-        return t
-
-    async def coroutine(xs: list[int], t: str) -> str:
-        xs.append(2)
-        return t
-
-    def generator(xs: list[int], t: str) -> Iterator[str]:
-        xs.append(3)
-        yield t
-
-    async def async_generator(xs: list[int], t: str) -> AsyncIterator[str]:
-        xs.append(4)
-        yield t
-
-    assert _wrap(sync, plan)(box, "a") == ("a", box)
-    assert list(_wrap(generator, plan)(box, "c")) == [("c", box)]
-
-    async def run_async() -> list[Any]:
-        first = await _wrap(coroutine, plan)(box, "b")
-        rest = [item async for item in _wrap(async_generator, plan)(box, "d")]
-        return [first, *rest]
-
-    assert asyncio.run(run_async()) == [("b", box), ("d", box)]
-    assert box.value == [1, 3, 2, 4] and box.version == 4
-    assert plan.finish({text: "x"}, {box.state_id: box}) == {text: "x", items: box}
-    assert plan.finish(gr.skip(), {}) == (gr.skip(), gr.skip())  # no box: leave it alone
-
-
-@in_loop
-def test_on_stores_what_a_listed_state_gets_back() -> None:
-    from observable_gradio.listen import _plan
-
-    with gr.Blocks():
-        items = og.ObservableState([])
-        plan = _plan(items, items, None)
-    box = new_session_box(items)
-    boxes = {items._id: box}
-    assert plan.finish(box.value, boxes) is box  # the received value: same box, same journal
-    assert plan.finish(box, boxes) is box
-    assert plan.finish(gr.skip(), boxes) == gr.skip()
-    replaced = plan.finish([9], boxes)
-    assert isinstance(replaced, og.StateBox) and replaced is not box
-    assert replaced.value == [9] and replaced.state_id == items._id
-    updated = plan.finish(gr.update(value=[8]), boxes)
-    assert isinstance(updated, og.StateBox) and updated.value == [8]
-
-
-def new_session_box(state: og.ObservableState) -> og.StateBox:
-    """Return a new session's box for ``state``."""
-    box = copy.deepcopy(state.value)
-    assert isinstance(box, og.StateBox)
-    return box
 
 
 # -- SharedState ---------------------------------------------------------------------------
@@ -366,16 +174,25 @@ async def _next(stream: AsyncIterator[Any], timeout: float = 5.0) -> Any:
     return await asyncio.wait_for(anext(stream), timeout)
 
 
+class App:
+    """Stands for a gr.Blocks: what PushSlots reads of it."""
+
+    def __init__(self, max_threads: int) -> None:
+        self.max_threads = max_threads
+
+
 def test_push_loop_yields_once_per_burst_keeps_alive_and_unregisters() -> None:
     shared = og.SharedState([])
     skip = gr.skip()
+    app = App(max_threads=40)
+    slots = PushSlots(app)
 
     async def scenario() -> None:
         token = og.SharedToken(shared)
-        stream = _push_handler(shared, keepalive=0.2, coalesce=0.05)(token)
-        assert await _next(stream) is token  # the first step draws the current value
-        assert shared.watchers == 1 and token.seen == 0
-        assert await _next(stream) == skip  # nothing changed: a keep-alive
+        stream = _push_handler(shared, keepalive=0.2, coalesce=0.05, slots=slots)(token)
+        assert await _next(stream) == (token, skip)  # the first step draws the current value
+        assert shared.watchers == 1 and token.seen == 0 and slots.used == 1
+        assert await _next(stream) == (skip, skip)  # nothing changed: a keep-alive
 
         def burst() -> None:
             for i in range(100):
@@ -384,13 +201,47 @@ def test_push_loop_yields_once_per_burst_keeps_alive_and_unregisters() -> None:
         writer = threading.Thread(target=burst)
         writer.start()
         writer.join()
-        assert await _next(stream) is token
+        assert await _next(stream) == (token, skip)
         assert token.seen == shared.revision == 100  # one push for the whole burst
-        assert await _next(stream) == skip
+        assert await _next(stream) == (skip, skip)
         await stream.aclose()  # what Gradio does when the tab has closed
-        assert shared.watchers == 0
+        assert shared.watchers == 0 and slots.used == 0
 
     asyncio.run(scenario())
+
+
+def test_tabs_beyond_the_push_slots_draw_once_then_switch_to_polling() -> None:
+    """Half the worker slots push (2 of 5); a third tab draws the value, ends, and polls."""
+    shared = og.SharedState([])
+    app = App(max_threads=5)
+    slots = PushSlots(app)
+    assert slots.capacity == 2
+
+    async def scenario() -> None:
+        tokens = [og.SharedToken(shared) for _ in range(3)]
+        streams = [_push_handler(shared, 0.2, 0.0, slots)(token) for token in tokens]
+        for stream, token in zip(streams[:2], tokens, strict=False):
+            assert (await _next(stream))[0] is token
+        view, timer = await _next(streams[2])
+        assert view is tokens[2] and tokens[2].seen == shared.revision
+        assert isinstance(timer, gr.Timer) and timer.active  # this tab now polls
+        with pytest.raises(StopAsyncIteration):
+            await _next(streams[2])
+        assert slots.used == 2 and shared.watchers == 2
+        for stream in streams[:2]:
+            await stream.aclose()
+        assert slots.used == 0
+
+    asyncio.run(scenario())
+
+
+def test_push_slots_default_to_half_the_worker_slots_and_refuse_bad_limits() -> None:
+    apps = [App(n) for n in (1, 2, 3, 40)]
+    assert [PushSlots(app).capacity for app in apps] == [0, 1, 1, 20]
+    assert PushSlots(apps[0], limit=3).capacity == 3
+    for bad in (-1, 1.5, "2", True):
+        with pytest.raises(ValueError, match="push_slots"):
+            PushSlots(App(40), limit=bad)  # type: ignore[arg-type]
 
 
 def test_wakeup_from_another_thread_and_after_rearm() -> None:
@@ -447,3 +298,57 @@ def test_shared_state_honours_the_store_url(
     assert keyed.value == ["posted"]
     with pytest.raises(ValueError, match="not both"):
         shared_module.SharedState([], key="x", journal=board.journal)
+
+
+# -- the straight swap ----------------------------------------------------------------------
+def test_deep_hash_is_patched_and_gradio_still_matches_the_checked_function() -> None:
+    """Fails when gradio changes deep_hash: the guard must still recognise the original."""
+    from gradio import blocks, utils
+    from observable_gradio import _gradio
+
+    assert og.install_change_hash()
+    assert _gradio._expected_deep_hash(_gradio.original_deep_hash)
+    assert utils.deep_hash is _gradio._observable_deep_hash and blocks.utils is utils
+
+
+def test_stamp_of_an_observed_root_never_walks_it_and_moves_only_on_change() -> None:
+    """deep_hash of an observed root is its journal stamp; a child is walked as before."""
+    from gradio import utils
+
+    og.install_change_hash()
+    value = observe([{"a": [1]}])
+    first = utils.deep_hash(value)
+    assert first == f"observable:{first.split(':')[1]}:0"
+    _ = value[0]["a"][0]
+    assert utils.deep_hash(value) == first
+    value[0]["a"].append(2)
+    assert utils.deep_hash(value) != first
+    assert utils.deep_hash(value[0]) == utils.deep_hash({"a": [1, 2]})
+
+
+def test_constructor_matches_gr_state() -> None:
+    """.value is the default; an un-deep-copyable default fails at build time; render=False."""
+    import threading
+
+    assert og.ObservableState([1]).value == [1]
+    assert type(og.ObservableState([1]).value) is list
+    with pytest.raises(TypeError, match="deepcopied"):
+        og.ObservableState(threading.Lock())
+    assert not og.ObservableState([1], render=False).is_rendered
+
+
+@in_loop
+def test_session_value_is_observed_and_pickles_plain() -> None:
+    """A session's value is the observed default; pickling gives a plain copy.
+
+    (That ``delete_callback`` receives it is proven on a launched app, in
+    ``test_gradio_lifetime.py``.)
+    """
+    import pickle
+
+    with gr.Blocks() as demo:
+        state = og.ObservableState({"a": [1]})
+    value = SessionState(demo)[state._id]
+    assert is_observed(value) and value == {"a": [1]}
+    assert pickle.loads(pickle.dumps(value)) == {"a": [1]}
+    assert type(pickle.loads(pickle.dumps(value))) is dict

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from observable import (
     Change,
     Conflict,
     Journal,
+    MemoryBackend,
     ReadOnlyError,
     Store,
     apply,
@@ -305,3 +307,18 @@ def test_missing_marker_is_stable() -> None:
 
     assert copy.deepcopy(MISSING) is MISSING
     assert pickle.loads(pickle.dumps(MISSING)) is MISSING
+
+
+def test_a_codec_given_in_code_reaches_the_backend_a_url_names(tmp_path: Path) -> None:
+    from observable.backends.codec import Codec
+
+    codec = Codec(allow_pickle=True)
+    store = Store(f"sqlite:///{tmp_path / 'state.db'}", codec=codec)
+    try:
+        assert store.backend.codec is codec  # type: ignore[attr-defined]
+    finally:
+        store.backend.close()
+    with pytest.raises(ValueError, match="give the codec to the backend"):
+        Store(MemoryBackend(), codec=codec)
+    with pytest.raises(ValueError, match="pickle"):
+        Store(f"sqlite:///{tmp_path / 'other.db'}?pickle=1")

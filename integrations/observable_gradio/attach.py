@@ -11,6 +11,11 @@ Gradio reports the token changed exactly once per revision the tab sees:
   ``gr.skip()`` every ``keepalive`` seconds, which is when Gradio notices a closed tab and
   closes the generator; its ``finally`` unregisters the tab. Each running generator occupies
   one of Gradio's worker slots (``launch(max_threads=...)``, 40 by default) while the tab is open.
+  So that open tabs can never take every slot (which would freeze every other event of the
+  app), at most ``push_slots`` tabs are pushed to at once (default: half the worker slots); a
+  tab that opens when they are all taken draws the value once, releases its slot and switches
+  to polling: its generator ends after activating a ``gr.Timer`` (every ``interval`` seconds)
+  that was added, inactive, for this purpose.
 * ``mode="poll"``: a ``gr.Timer`` ticks every ``interval`` seconds in the browser; each tick is
   an O(1) comparison of two integers. No slot is held and nothing is registered per tab, but a
   change shows up to ``interval`` seconds late, and hidden tabs do not tick.
@@ -23,11 +28,11 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, Literal
 
-from gradio.context import Context
-
-from ._gradio import gr
+from ._gradio import current_root_block, gr
 from .components import SharedView
 from .shared import SharedState
+from .slots import PushSlots
+from .slots import push_slots as _app_slots
 from .tokens import SharedToken
 from .wakeup import Wakeup
 
@@ -35,27 +40,34 @@ __all__ = ["attach"]
 
 
 def _push_handler(
-    shared: SharedState, keepalive: float, coalesce: float
+    shared: SharedState, keepalive: float, coalesce: float, slots: PushSlots
 ) -> Any:  # an async generator function; Gradio inspects its kind
     async def observable_push(token: SharedToken) -> AsyncIterator[Any]:
-        waiter = Wakeup()
-        shared.register(waiter)
+        if not slots.take():  # every push slot is taken: this tab polls instead
+            token.advance()
+            yield token, gr.Timer(active=True)
+            return
         try:
-            first = True
-            while True:
-                waiter.rearm()
-                if token.seen == shared.revision:
-                    if not await waiter.wait(keepalive):
-                        yield gr.skip()  # lets Gradio notice a closed tab
-                    continue
-                if not first and coalesce > 0:
-                    await asyncio.sleep(coalesce)
+            waiter = Wakeup()
+            shared.register(waiter)
+            try:
+                first = True
+                while True:
                     waiter.rearm()
-                first = False
-                token.advance()
-                yield token
+                    if token.seen == shared.revision:
+                        if not await waiter.wait(keepalive):
+                            yield gr.skip(), gr.skip()  # lets Gradio notice a closed tab
+                        continue
+                    if not first and coalesce > 0:
+                        await asyncio.sleep(coalesce)
+                        waiter.rearm()
+                    first = False
+                    token.advance()
+                    yield token, gr.skip()
+            finally:
+                shared.unregister(waiter)
         finally:
-            shared.unregister(waiter)
+            slots.release()
 
     return observable_push
 
@@ -70,7 +82,7 @@ def _poll_handler() -> Any:
 @contextmanager
 def _building(demo: gr.Blocks | None) -> Iterator[gr.Blocks]:
     """Yield the Blocks to add to, entering its context when we are not already inside it."""
-    current = Context.root_block
+    current = current_root_block()
     if demo is None:
         if current is None:
             raise RuntimeError(
@@ -90,14 +102,17 @@ def attach(
     interval: float = 1.0,
     keepalive: float = 1.0,
     coalesce: float = 0.01,
+    push_slots: int | None = None,
 ) -> SharedView:
     """Add ``shared`` to ``demo`` (default: the Blocks being built) and return its SharedView.
 
     ``.change`` listeners on the returned component run in every tab when ``shared`` changes,
     and once when a tab opens (to draw the current value). ``mode="push"`` pushes within
-    milliseconds and holds one worker slot per open tab; ``mode="poll"`` checks every
-    ``interval`` seconds from the browser at O(1) per tick. ``keepalive`` bounds how long a
-    closed tab's generator lingers; ``coalesce`` is how long a push waits to gather a burst.
+    milliseconds and holds one worker slot per open tab, for at most ``push_slots`` tabs of
+    the app at once (default: half of ``launch(max_threads=...)``); further tabs poll.
+    ``mode="poll"`` checks every ``interval`` seconds from the browser at O(1) per tick.
+    ``keepalive`` bounds how long a closed tab's generator lingers; ``coalesce`` is how long a
+    push waits to gather a burst.
     """
     if mode not in ("push", "poll"):
         raise ValueError(f"mode must be 'push' or 'poll', not {mode!r}")
@@ -115,10 +130,14 @@ def attach(
             "show_progress": "hidden",
             "api_visibility": "private",
         }
+        poll = _poll_handler()
         if mode == "push":
-            blocks.load(_push_handler(shared, keepalive, coalesce), **listener)
+            timer = gr.Timer(interval, active=False)  # the fallback when no push slot is free
+            slots = _app_slots(blocks, push_slots)
+            push = _push_handler(shared, keepalive, coalesce, slots)
+            blocks.load(push, **{**listener, "outputs": [view, timer]})
         else:
-            poll = _poll_handler()
             blocks.load(poll, **listener)
-            gr.Timer(interval).tick(poll, trigger_mode="once", **listener)
+            timer = gr.Timer(interval)
+        timer.tick(poll, trigger_mode="once", **listener)
     return view

@@ -1,87 +1,76 @@
-"""The two ``gr.State`` subclasses: ObservableState (per session) and SharedView (per tab).
-
-Defining a component class makes gradio write a ``.pyi`` stub next to the defining module
-(``gradio.component_meta.create_or_modify_pyi``, called from ``ComponentMeta.__new__``; checked on
-gradio 6.31). A stub beside our sources would shadow them for type checkers, so while these two
-classes are defined that one private function is swapped for a no-op, then restored. It is the
-only gradio function observable_gradio ever replaces. Version guard: it is swapped only if it
-still exists with the signature it had on gradio 6.31; otherwise nothing is patched (at worst
-gradio writes its stubs).
-"""
+"""The two ``gr.State`` subclasses: ObservableState (per session) and SharedView (per tab)."""
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from observable import DEFAULT_RETENTION
+from observable import DEFAULT_RETENTION, Journal, is_observed, observe, snapshot
 
-from ._gradio import gr
-from .box import StateBox
-from .compat import check_change_detection
+from ._gradio import (
+    gr,
+    install_change_hash,
+    no_stub_files,
+    root_blocks_config,
+    session_reading_default,
+)
 from .defaults import SessionDefault, TokenDefault
+from .results import wrap_dependencies
 from .shared import SharedState
 
 __all__ = ["ObservableState", "SharedView"]
 
 
-_EXPECTED_PARAMETERS = ("component_class", "class_name", "events")
-"""The signature of ``create_or_modify_pyi`` on gradio 6.31: the version guard."""
+def _config_shape() -> type:
+    """A class whose ``__init__`` has gr.State's parameters without ``value``.
+
+    ``Block.get_config`` reads every ``__init__`` parameter of the class it is given; leaving
+    ``value`` out keeps it from iterating a large default on every event (gr.State drops the
+    value from its config anyway).
+    """
+    signature = inspect.signature(gr.State.__init__)
+    parameters = [p for name, p in signature.parameters.items() if name != "value"]
+
+    class ConfigShape:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            """Never called: only the signature is read."""
+
+    ConfigShape.__init__.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=parameters
+    )
+    return ConfigShape
 
 
-def _parameters(function: Callable[..., Any]) -> tuple[str, ...]:
-    """Return the parameter names of a function (empty if it has no signature)."""
-    try:
-        return tuple(inspect.signature(function).parameters)
-    except (TypeError, ValueError):
-        return ()
+_CONFIG_SHAPE = _config_shape()
 
 
-@contextmanager
-def _no_stub_files() -> Iterator[None]:
-    """Stop gradio from writing ``.pyi`` files for the classes defined inside the block."""
-    from gradio import component_meta
+def _observing(factory: Callable[[], Any], journal: Callable[[], Journal]) -> Callable[[], Any]:
+    """Wrap a default factory so the value it gives a session (on load) is observed."""
 
-    original = getattr(component_meta, "create_or_modify_pyi", None)
-    if original is None or _parameters(original) != _EXPECTED_PARAMETERS:
-        yield  # not the function checked on gradio 6.31: leave gradio alone
-        return
+    @functools.wraps(factory)
+    def observed_factory() -> Any:
+        value = factory()
+        return observe(snapshot(value) if is_observed(value) else value, journal(), warn=False)
 
-    def no_stub(*args: Any, **kwargs: Any) -> None:
-        return None
-
-    component_meta.create_or_modify_pyi = no_stub
-    try:
-        yield
-    finally:
-        component_meta.create_or_modify_pyi = original
+    return observed_factory
 
 
-def _unboxing(callback: Callable[[Any], None] | None) -> Callable[[Any], None] | None:
-    """Wrap a ``delete_callback`` so that it receives the observed value, not the box."""
-    if callback is None:
-        return None
-
-    def delete(value: Any) -> None:
-        callback(value.value if isinstance(value, StateBox) else value)
-
-    return delete
-
-
-with _no_stub_files():
+with no_stub_files():
 
     class ObservableState(gr.State):
-        """A ``gr.State`` whose value is observed, per session, with its own journal.
+        """A ``gr.State`` whose per-session value is observed, with its own journal.
 
-        Use it where ``gr.State`` is. Each session gets a deep copy of ``value`` (or, if
-        ``value`` is callable, the result of calling it once per session), observed with a new
-        journal and held in a :class:`StateBox`. Wire events with :func:`observable_gradio.on`:
-        the function receives the observed value, may mutate it in place, and ``.change`` fires
-        exactly when the journal moved during the event. The default is held by reference and
-        copied once per session, at the session's first event, never when the app is built.
+        Swap it in for ``gr.State`` and change nothing else. Every handler, however it is
+        wired, receives the value itself (observed when it is a container or a tracked object,
+        raw when it is an immutable scalar), may mutate it in place, return it, or return a new
+        value; ``.change`` fires exactly when the value changed, found in O(1) from the journal.
+        ``retention`` bounds each session's journal (None: no bound).
         """
+
+        observable_state = True
+        """Marks the class for the result translation (which does not import it)."""
 
         is_template = True  # the browser renders it as a plain "state" component
 
@@ -90,24 +79,51 @@ with _no_stub_files():
             value: Any = None,
             render: bool = True,
             *,
-            time_to_live: float | None = None,
+            time_to_live: int | float | None = None,
             delete_callback: Callable[[Any], None] | None = None,
             retention: int | None = DEFAULT_RETENTION,
         ) -> None:
-            """Create the component; ``retention`` bounds each session journal (None: no bound)."""
-            check_change_detection()
+            """Create the component, exactly as ``gr.State(value, render, ...)`` does."""
+            install_change_hash()
+            self._retention = retention
+            if callable(value):
+                value = _observing(value, self.new_journal)
             super().__init__(
-                None,
-                render,
-                time_to_live=time_to_live,
-                delete_callback=_unboxing(delete_callback),
+                value, render, time_to_live=time_to_live, delete_callback=delete_callback
             )
-            # gr.State.__init__ deep-copies its argument; the real default is set afterwards.
-            self.value = SessionDefault(value, self._id, retention)
 
-        def new_box(self, value: Any) -> StateBox:
-            """Return a box that replaces a session's value with ``value`` (a change)."""
-            return StateBox(value, state_id=self._id, retention=self.value.retention)
+        @property
+        def value(self) -> Any:
+            """The default value, as given (each session gets an observed deep copy of it)."""
+            session = session_reading_default()
+            default = self.__dict__.get("_default")
+            if session is not False:
+                return SessionDefault(default, self.new_journal, self._id, session)
+            return default
+
+        @value.setter
+        def value(self, value: Any) -> None:
+            self.__dict__["_default"] = value
+
+        @property
+        def retention(self) -> int | None:
+            """How many changes each session's journal keeps (None: all of them)."""
+            return self._retention
+
+        def new_journal(self) -> Journal:
+            """Return a new journal for one session's value."""
+            return Journal(maxlen=self._retention)
+
+        def get_config(self, cls: Any = None) -> dict[str, Any]:
+            """Gradio's config for a State, built without reading the default.
+
+            Gradio asks for it when the Blocks is built and when each session starts: the
+            moment to wrap the app's functions, before any of them runs.
+            """
+            wrap_dependencies(root_blocks_config(self))
+            config: dict[str, Any] = gr.components.Component.get_config(self, _CONFIG_SHAPE)
+            config.pop("value", None)
+            return config
 
     class SharedView(gr.State):
         """The ``gr.State`` that ``SharedState.attach`` adds: its ``.change`` redraws a tab.
@@ -131,3 +147,11 @@ with _no_stub_files():
         def shared(self) -> SharedState:
             """The SharedState this component follows."""
             return self._source
+
+        def get_config(self, cls: Any = None) -> dict[str, Any]:
+            """Gradio's config for a State; wraps the app's functions first (see
+            ``ObservableState.get_config``), so a shared value returned to a component shows
+            as the plain value does."""
+            wrap_dependencies(root_blocks_config(self))
+            config: dict[str, Any] = gr.State.get_config(self)  # type: ignore[no-untyped-call]
+            return config

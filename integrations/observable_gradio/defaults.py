@@ -1,17 +1,19 @@
-"""The defaults of the two states: objects whose deep copy is a new session's value.
+"""What gradio copies to start a session's state: objects whose deep copy is the new value.
 
-Gradio deep-copies a State's default on each session's first access, and that is the only
-hook it offers for per-session values. These defaults are neither callable (Gradio would attach
-a load event) nor containers (``Block.get_config`` would iterate them on every event that
-outputs the State, and on every page load), so building configs never touches the value.
+Gradio deep-copies a State's default on each session's first access (``SessionState``), and that
+is the only hook it offers for per-session values. Neither object here is callable (gradio would
+call it) nor a container (nothing walks it).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
-from .box import StateBox
+from observable import Journal, is_observed, observe, snapshot
+
+from .results import wrap_dependencies
 from .shared import SharedState
 from .tokens import SharedToken
 
@@ -19,29 +21,33 @@ __all__ = ["SessionDefault", "TokenDefault"]
 
 
 class SessionDefault:
-    """The default of an ObservableState: each deep copy is a new session's observed box."""
+    """Handed to gradio for one session's first access: its deep copy is the observed value."""
 
-    __slots__ = ("_initial", "_retention", "_state_id")
+    __slots__ = ("_initial", "_journal", "_session", "_state_id")
 
-    def __init__(self, initial: Any, state_id: int, retention: int | None) -> None:
-        """Hold the initial value by reference (or a zero-argument factory); never copy it here."""
+    def __init__(
+        self, initial: Any, journal: Callable[[], Journal], state_id: int, session: Any
+    ) -> None:
+        """Copy ``initial`` (or call it, if callable) for the session ``session`` when copied."""
         self._initial = initial
+        self._journal = journal
         self._state_id = state_id
-        self._retention = retention
+        self._session = session
 
-    @property
-    def retention(self) -> int | None:
-        """How many changes each session's journal keeps (None: all of them)."""
-        return self._retention
-
-    def new_box(self) -> StateBox:
-        """Return a new session's box: a deep copy of the initial value, or the factory's result."""
+    def new_value(self) -> Any:
+        """Return the session's value: a deep copy of the default (or the factory's result),
+        observed with a new journal (an immutable scalar stays raw)."""
         initial = self._initial
         value = initial() if callable(initial) else copy.deepcopy(initial)
-        return StateBox(value, state_id=self._state_id, retention=self._retention)
+        if is_observed(value):
+            value = snapshot(value)  # a factory handed back an observed value: own a copy
+        observed = observe(value, self._journal(), warn=False)
+        if self._session is not None:
+            wrap_dependencies(self._session)  # a render's functions, for one
+        return observed
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> StateBox:
-        return self.new_box()
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return self.new_value()
 
     def __copy__(self) -> SessionDefault:
         return self

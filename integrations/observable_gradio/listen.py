@@ -1,16 +1,15 @@
-"""``on``: wire an event so observed states reach the function unboxed and are always outputs.
+"""``on``: ``gr.on`` that also makes every ObservableState input an output of the event.
 
-Gradio only reports a ``gr.State`` as changed (and fires its ``.change``) when the State is an
-*output* of the event. Forgetting to list it is the easy mistake: an in-place edit is then kept
-but never announced. :func:`on` adds every ObservableState among the inputs to the outputs, hands
-the function the observed values instead of their boxes, and returns the boxes for it.
+With the straight swap, plain ``gr.on``/``.click`` already hand functions the observed values.
+``on`` adds one convenience: Gradio only reports a State as changed (and fires its ``.change``)
+when the State is an *output* of the event, so ``on`` appends every ObservableState among the
+inputs to the outputs and returns, for it, the value the function received. A ``SharedView``
+input reaches the function as the shared value itself.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
@@ -18,8 +17,8 @@ from gradio.blocks import Block
 from gradio.events import Dependency
 
 from ._gradio import gr
-from .box import StateBox
 from .components import ObservableState, SharedView
+from .results import same_kind
 from .tokens import SharedToken
 
 __all__ = ["on"]
@@ -36,47 +35,58 @@ def _as_list(components: Any) -> list[Any]:
     return list(components)
 
 
+def _is_component_dict(result: Any) -> bool:
+    """Tell whether a result is a dict of component to value (Gradio's alternative return)."""
+    return type(result) is dict and bool(result) and all(isinstance(k, Block) for k in result)
+
+
 def _is_update(value: Any) -> bool:
     """Tell whether a returned value is a ``gr.update(...)`` or ``gr.skip()`` dict."""
     return type(value) is dict and "update" in str(value.get("__type__", ""))
 
 
-def _unbox(value: Any) -> Any:
-    """Return the observed value behind a box or token, or the value itself."""
-    if isinstance(value, StateBox | SharedToken):
-        return value.value
-    return value
+def _shared_value(value: Any) -> Any:
+    """Return the shared value behind a tab's token, or the value itself."""
+    return value.value if isinstance(value, SharedToken) else value
 
 
 @dataclass(frozen=True)
 class _Plan:
     """How one wired function's arguments and results are translated."""
 
+    inputs: tuple[Any, ...]
+    """The input components, in order."""
     outputs: tuple[Any, ...]
     """The outputs the function itself returns values for."""
     added: tuple[ObservableState, ...]
-    """The ObservableStates appended to the outputs; their boxes are returned for them."""
+    """The ObservableStates appended to the outputs; their received values are returned."""
     as_dict: bool
     """Whether ``outputs`` was a set, so the function returns a dict of component to value."""
 
-    def unbox(
-        self, args: Sequence[Any], kwargs: dict[str, Any]
-    ) -> tuple[dict[int, StateBox], list[Any], dict[str, Any]]:
-        """Return the boxes received (by component id), and the arguments with values unboxed."""
-        boxes = {
-            v.state_id: v
-            for v in (*args, *kwargs.values())
-            if isinstance(v, StateBox) and v.state_id is not None
-        }
-        return boxes, [_unbox(a) for a in args], {k: _unbox(v) for k, v in kwargs.items()}
+    def prepare(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """Hand the function shared values instead of their tabs' tokens."""
+        return (
+            tuple(_shared_value(a) for a in args),
+            {k: _shared_value(v) for k, v in kwargs.items()},
+        )
 
-    def finish(self, result: Any, boxes: dict[int, StateBox]) -> Any:
-        """Translate the function's result for the full outputs (its own, then the added)."""
+    def _received(self, state: ObservableState, args: Sequence[Any]) -> Any:
+        """Return the value the function received for ``state`` (skip if it received none)."""
+        for component, value in zip(self.inputs, args, strict=False):
+            if component is state:
+                return value
+        return gr.skip()
+
+    def finish(self, result: Any, args: tuple[Any, ...]) -> Any:
+        """Return the function's result followed by the received values of the added states."""
+        if not self.added:
+            return result
+        received = [self._received(state, args) for state in self.added]
         if self.as_dict or _is_component_dict(result):
-            returned = result if _is_component_dict(result) else {}
-            merged = {c: self._store(c, v, boxes) for c, v in returned.items()}
-            for state in self.added:
-                merged[state] = boxes.get(state._id, gr.skip())
+            merged = dict(result) if _is_component_dict(result) else {}
+            merged.update(zip(self.added, received, strict=True))
             return merged
         count = len(self.outputs)
         if count == 0:
@@ -87,76 +97,8 @@ class _Plan:
             values = [result] * count  # a single gr.skip() for several outputs
         else:  # anything but a tuple or list: Gradio reports the mismatch, as it would anyway
             values = list(result) if isinstance(result, tuple | list) else [result]
-        values = [self._store(c, v, boxes) for c, v in zip(self.outputs, values, strict=False)]
-        values += [boxes.get(state._id, gr.skip()) for state in self.added]
+        values += received
         return values[0] if len(values) == 1 else tuple(values)
-
-    @staticmethod
-    def _store(component: Any, value: Any, boxes: dict[int, StateBox]) -> Any:
-        """Return what to store for a value returned to an output the function listed."""
-        if not isinstance(component, ObservableState):
-            return value
-        if isinstance(value, StateBox):
-            return value
-        if _is_update(value):
-            if "value" not in value:
-                return value
-            value = value["value"]
-        box = boxes.get(component._id)
-        if box is not None and value is box.value:
-            return box  # the observed value itself came back: keep the box and its journal
-        # A different value replaces the session's value: a new box, which counts as a change.
-        return component.new_box(value)
-
-
-def _is_component_dict(result: Any) -> bool:
-    """Tell whether a result is a dict of component to value (Gradio's alternative return)."""
-    return type(result) is dict and bool(result) and all(isinstance(k, Block) for k in result)
-
-
-def _wrap(fn: Callable[..., Any], plan: _Plan) -> Callable[..., Any]:
-    """Return a function of the same kind as ``fn`` (sync, async, generator) that applies plan."""
-    if inspect.isasyncgenfunction(fn):
-
-        @functools.wraps(fn)
-        async def wrapped_agen(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
-            boxes, args_, kwargs_ = plan.unbox(args, kwargs)
-            inner = fn(*args_, **kwargs_)
-            try:
-                async for item in inner:
-                    yield plan.finish(item, boxes)
-            finally:
-                await inner.aclose()
-
-        return wrapped_agen
-    if inspect.isgeneratorfunction(fn):
-
-        @functools.wraps(fn)
-        def wrapped_gen(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            boxes, args_, kwargs_ = plan.unbox(args, kwargs)
-            inner = fn(*args_, **kwargs_)
-            try:
-                for item in inner:
-                    yield plan.finish(item, boxes)
-            finally:
-                inner.close()
-
-        return wrapped_gen
-    if inspect.iscoroutinefunction(fn):
-
-        @functools.wraps(fn)
-        async def wrapped_async(*args: Any, **kwargs: Any) -> Any:
-            boxes, args_, kwargs_ = plan.unbox(args, kwargs)
-            return plan.finish(await fn(*args_, **kwargs_), boxes)
-
-        return wrapped_async
-
-    @functools.wraps(fn)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        boxes, args_, kwargs_ = plan.unbox(args, kwargs)
-        return plan.finish(fn(*args_, **kwargs_), boxes)
-
-    return wrapped
 
 
 def _plan(inputs: Any, outputs: Any, inputs_kwargs: dict[str, Any] | None) -> _Plan:
@@ -174,7 +116,32 @@ def _plan(inputs: Any, outputs: Any, inputs_kwargs: dict[str, Any] | None) -> _P
             component is c for c in [*listed, *added]
         ):
             added.append(component)
-    return _Plan(tuple(listed), tuple(added), isinstance(outputs, set | frozenset))
+    return _Plan(
+        tuple(_as_list(inputs)), tuple(listed), tuple(added), isinstance(outputs, set | frozenset)
+    )
+
+
+def _nothing() -> None:
+    """Run nothing after the function."""
+
+
+_NONE: Any = object()
+"""No trigger for ``gr.on`` (every trigger given was a chained one)."""
+
+
+def _split_triggers(triggers: Any) -> tuple[Any, list[Callable[..., Dependency]]]:
+    """Split ``triggers`` into what ``gr.on`` takes and chained listeners (``dep.then``).
+
+    ``gr.on`` takes event listeners (``btn.click``: they name their event); a dependency's
+    ``.then``, ``.success`` and ``.failure`` name none, and ``gr.on`` cannot take them, so
+    ``on`` calls each of them itself, with the same function and arguments.
+    """
+    if triggers is None:
+        return None, []
+    listed = list(triggers) if isinstance(triggers, list | tuple) else [triggers]
+    chained = [t for t in listed if callable(t) and not hasattr(t, "event_name")]
+    direct = [t for t in listed if not any(t is c for c in chained)]
+    return (direct if direct else _NONE), chained
 
 
 @overload
@@ -204,17 +171,19 @@ def on(
     outputs: Any = None,
     **listener: Any,
 ) -> Dependency | Callable[[F], F]:
-    """Like ``gr.on``, for functions that use observed values; usable as a decorator.
+    """Like ``gr.on``, with every ObservableState input also an output; usable as a decorator.
 
-    Every :class:`ObservableState` among ``inputs`` is also made an output, so Gradio checks
-    it for changes after the event (in O(1)) and its ``.change`` fires exactly when the
-    function mutated it. The function receives observed values, not their boxes (the shared
-    value for a :class:`SharedView`), and returns values for ``outputs`` only. Returning a new
-    value (not the one received) for a listed ObservableState replaces that session's value.
-    Other keyword arguments go to ``gr.on``. Returns the ``Dependency``, or, without ``fn``, a
-    decorator that registers the function and returns it unchanged.
+    Gradio then checks each of them for changes after the event (in O(1)), so its ``.change``
+    fires exactly when the function changed it, even if the function returns nothing for it.
+    The function returns values for ``outputs`` only. ``triggers`` takes anything ``gr.on``
+    does, and also ``dependency.then``/``.success``/``.failure`` (which ``gr.on`` refuses):
+    each of those registers the function once more, chained after its dependency. Other
+    keyword arguments go to ``gr.on``. Returns the (first) ``Dependency``, or, without
+    ``fn``, a decorator that registers the function and returns it unchanged.
     """
     plan = _plan(inputs, outputs, listener.get("inputs_kwargs"))
+
+    direct, chained = _split_triggers(triggers)
 
     def register(function: Callable[..., Any]) -> Dependency:
         all_outputs: Any
@@ -224,10 +193,15 @@ def on(
             all_outputs = [*plan.outputs, *plan.added]
         else:
             all_outputs = None
-        dependency: Dependency = gr.on(
-            triggers, _wrap(function, plan), inputs=inputs, outputs=all_outputs, **listener
-        )
-        return dependency
+        wrapped = same_kind(function, plan.prepare, plan.finish, _nothing)
+        dependencies: list[Dependency] = []
+        if direct is not _NONE:
+            dependencies.append(
+                gr.on(direct, wrapped, inputs=inputs, outputs=all_outputs, **listener)
+            )
+        for follow in chained:  # dependency.then/.success/.failure registers itself
+            dependencies.append(follow(wrapped, inputs, all_outputs, **listener))
+        return dependencies[0]
 
     if fn is None:
 

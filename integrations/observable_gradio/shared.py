@@ -64,7 +64,7 @@ class SharedState:
         if journal is None:
             journal = journal_of(value) if is_observed(value) else Journal()
         self._journal = journal
-        observed = observe(value, journal)
+        observed = observe(value, journal, warn=False)
         self._read: Callable[[], Any] = lambda: observed
         self._touch: Callable[[], None] = self._changed
         self._lock_of: Callable[[], AbstractContextManager[Any]] = lambda: journal.lock
@@ -165,15 +165,23 @@ class SharedState:
         interval: float = 1.0,
         keepalive: float = 1.0,
         coalesce: float = 0.01,
+        push_slots: int | None = None,
     ) -> SharedView:
         """Add this value to a ``gr.Blocks`` and return the component whose ``.change`` fires.
 
-        See :func:`observable_gradio.attach.attach` for the two modes and their costs.
+        See :func:`observable_gradio.attach.attach` for the two modes, their costs, and how
+        push mode falls back to polling for the tabs beyond ``push_slots``.
         """
         from .attach import attach
 
         return attach(
-            self, demo, mode=mode, interval=interval, keepalive=keepalive, coalesce=coalesce
+            self,
+            demo,
+            mode=mode,
+            interval=interval,
+            keepalive=keepalive,
+            coalesce=coalesce,
+            push_slots=push_slots,
         )
 
     def __repr__(self) -> str:

@@ -89,7 +89,7 @@ class Backend:
         return None
 
 
-_schemes: dict[str, str | Callable[[str], Backend]] = {
+_schemes: dict[str, str | Callable[..., Backend]] = {
     "memory": "observable.backends.memory:MemoryBackend.from_url",
     "sqlite": "observable.backends.sqlite:SQLiteBackend.from_url",
     "redis": "observable.backends.redis:RedisBackend.from_url",
@@ -102,8 +102,12 @@ def register_backend(scheme: str, factory: Callable[[str], Backend]) -> None:
     _schemes[scheme] = factory
 
 
-def backend_from_url(url: str) -> Backend:
-    """Return the backend a URL names: ``memory://``, ``sqlite:///path``, ``redis://host/0``."""
+def backend_from_url(url: str, **options: Any) -> Backend:
+    """Return the backend a URL names: ``memory://``, ``sqlite:///path``, ``redis://host/0``.
+
+    ``options`` (``codec=``) go to the backend's ``from_url``; a URL itself can never turn
+    on pickle, which is a choice made in code.
+    """
     scheme = urlsplit(url).scheme
     factory = _schemes.get(scheme)
     if factory is None:
@@ -120,4 +124,4 @@ def backend_from_url(url: str) -> Backend:
         for part in attribute.split("."):
             target = getattr(target, part)
         factory = target
-    return factory(url)
+    return factory(url, **options)

@@ -11,6 +11,6 @@ class MemoryBackend(Backend):
     """Keeps nothing outside the process; the store's own value is the state."""
 
     @classmethod
-    def from_url(cls, url: str) -> MemoryBackend:
-        """Build from ``memory://``."""
+    def from_url(cls, url: str, *, codec: object = None) -> MemoryBackend:
+        """Build from ``memory://`` (nothing is encoded, so a codec has no use here)."""
         return cls()

@@ -344,7 +344,7 @@ class RedisBackend(LogBackend):
         self._keeper: threading.Thread | None = None
 
     @classmethod
-    def from_url(cls, url: str) -> RedisBackend:
+    def from_url(cls, url: str, *, codec: Codec = DEFAULT_CODEC) -> RedisBackend:
         """Build from ``redis://host:port/db?store=NAME&...`` (or ``rediss://``)."""
         parts = urlsplit(url)
         own: dict[str, str] = {}
@@ -359,6 +359,7 @@ class RedisBackend(LogBackend):
         reseed_wait = own.get("reseed_wait")
         return cls(
             client_url,
+            codec=codec,
             store=own.get("store", "default"),
             compact_every=int(own.get("compact_every", DEFAULT_COMPACT_EVERY)),
             lock_lease=float(own.get("lock_lease", 10.0)),

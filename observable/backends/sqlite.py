@@ -95,7 +95,7 @@ class SQLiteBackend(LogBackend):
         self._snapshot_version = 0
 
     @classmethod
-    def from_url(cls, url: str) -> SQLiteBackend:
+    def from_url(cls, url: str, *, codec: Codec = DEFAULT_CODEC) -> SQLiteBackend:
         """Build from ``sqlite:///absolute/path.db?option=value`` or ``sqlite:relative.db``."""
         parts = urlsplit(url)
         if parts.scheme != "sqlite":
@@ -116,6 +116,7 @@ class SQLiteBackend(LogBackend):
             raise ValueError(f"unknown sqlite:// option(s) {unknown}; known: {sorted(known)}")
         return cls(
             path,
+            codec=codec,
             compact_every=int(options.get("compact_every", DEFAULT_COMPACT_EVERY)),
             synchronous=options.get("synchronous", "full"),
             timeout=float(options.get("timeout", 5.0)),

@@ -406,7 +406,7 @@ def place(node: Node, effect: EffectRecord) -> None:
     pending = _embedded.pending
     if pending is not None:
         _embedded.pending = None
-    if not nodes:
+    elif not nodes:
         return
     for key, value in effect.placed(node.target):
         if type(value) in SCALAR_TYPES:

@@ -20,7 +20,7 @@ import wrapt
 from ..change import MISSING
 from ..effects import Attr, combine, read_storage
 from ..origin import get_origin
-from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
+from ..values import SCALAR_TYPES, instance_attributes, is_noop_write, snapshot_value
 from .base import (
     IN_PLACE_OPERATORS,
     PROXY_TYPES,
@@ -190,7 +190,10 @@ class ObservedObject(ObservedProxy):
                 return types.MethodType(value.__func__, self)
             return value
         if read_storage(target, name) is not value:
-            return value  # a class attribute or computed value: not part of this instance
+            # A property may hand out a value the instance stores under another name: that
+            # is this instance's child. A class attribute or computed value is not.
+            stored = _storage_name(target, value)
+            return value if stored is None else child_of(node, stored, value)
         return child_of(node, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -278,6 +281,13 @@ def _instance_dict(node: Node) -> Any:
         proxy = make_proxy(ObservedInstanceDict, own, node.journal, node, INSTANCE_DICT)
     node.recent = proxy
     return proxy
+
+
+def _storage_name(target: Any, value: Any) -> str | None:
+    for name, item in instance_attributes(target).items():
+        if item is value:
+            return name
+    return None
 
 
 def _is_user_function(function: Any) -> bool:

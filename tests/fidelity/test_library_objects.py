@@ -106,7 +106,7 @@ LIBRARY: dict[str, tuple[Callable[[], Any], dict[str, Callable[[Any], Any]]]] = 
         },
     ),
     "datetime": (
-        lambda: datetime.datetime(2024, 1, 2, 3, 4, tzinfo=datetime.timezone.utc),
+        lambda: datetime.datetime(2024, 1, 2, 3, 4, tzinfo=datetime.UTC),
         {
             "isoformat": lambda v: v.isoformat(),
             "plus a day": lambda v: v + datetime.timedelta(days=1),

@@ -19,7 +19,7 @@ import pytest
 import observable
 from tests.fidelity.harness import differential
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 PLUS_ONE = datetime.timezone(datetime.timedelta(hours=1))
 NOON_UTC = datetime.datetime(2024, 1, 1, 12, tzinfo=UTC)
 

@@ -44,7 +44,7 @@ LIST_CHILD: dict[str, Callable[[Any], Any]] = {
     "sorted": lambda p: sorted(p, key=lambda row: -row["n"])[0],
     "max": lambda p: max(p, key=lambda row: row["n"]),
     "filter": lambda p: next(filter(lambda row: row["n"] == 1, p)),
-    "zip": lambda p: next(zip(p, p))[0],
+    "zip": lambda p: next(zip(p, p, strict=True))[0],
     "tuple unpacking": lambda p: (lambda first, *rest: rest[0])(*p),
 }
 

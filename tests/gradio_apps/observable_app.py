@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
-from observable_gradio import ObservableState, SharedState, StateBox, on
+from observable_gradio import ObservableState, SharedState, on
 
 from observable import journal_of
 
@@ -26,6 +26,40 @@ class Profile:
     tags: list[str] = field(default_factory=list)
 
 
+class Counted:
+    """A record that counts every hash, comparison, copy, pickle or repr of it (a walk would)."""
+
+    touches = 0
+
+    def _touched(self) -> None:
+        type(self).touches += 1
+
+    def __hash__(self) -> int:
+        self._touched()
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        self._touched()
+        return self is other
+
+    def __repr__(self) -> str:
+        self._touched()
+        return "<Counted>"
+
+    def __copy__(self) -> Counted:
+        self._touched()
+        return Counted()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Counted:
+        self._touched()
+        return Counted()
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        self._touched()
+        return (Counted, ())
+
+
+COUNTED_RECORDS = 1000
 BOARD = SharedState({"messages": []})
 POLLED = SharedState([])
 
@@ -95,10 +129,22 @@ def tag(profile: Profile) -> str:
     return "tag"
 
 
-def raw_append_input_only(box: StateBox) -> str:
+def raw_append_input_only(items: list[int]) -> str:
     """Wired with plain Gradio: the state is an input only, so Gradio does not check it."""
-    box.value.append(len(box.value))
+    items.append(len(items))
     return "raw_append_input_only"
+
+
+def append_counted(records: list[Any]) -> list[Any]:
+    """Append one plain record in place and return the list (plain Gradio wiring)."""
+    records.append({"n": len(records)})
+    return records
+
+
+def reset_touches() -> str:
+    """Forget earlier touches (the session's first access deep-copies every record)."""
+    Counted.touches = 0
+    return "reset"
 
 
 def post(text: str) -> str:
@@ -163,6 +209,22 @@ with gr.Blocks() as demo:
         outputs=last,
         api_name="raw_append",
     )
+    # every record counts each time anything walks, hashes or copies it
+    for kind, make in (("plain", gr.State), ("wired", ObservableState), ("on", ObservableState)):
+        counted = make([Counted() for _ in range(COUNTED_RECORDS)])
+        counted.change(lambda records: None, counted, None)
+        if kind == "on":
+            on(button(f"counted_{kind}"), append_counted, inputs=counted, api_name="counted_on")
+        else:
+            gr.Button().click(append_counted, counted, counted, api_name=f"counted_{kind}")
+    on(button("counted_reset"), reset_touches, outputs=last, api_name="counted_reset")
+    on(None, lambda: str(Counted.touches), outputs=last, api_name="counted_touches")
+
+    # on() chained after another event with dependency.then (gr.on itself refuses it)
+    chain = gr.Button("chain", elem_id="chain").click(
+        lambda: "chain started", outputs=last, api_name="chain"
+    )
+    on(chain.then, append, inputs=items, outputs=last, api_name="chain_then")
     for state in (items, nested, profile):
         on(state.change, lambda value: repr(value), inputs=state, outputs=changes)
 

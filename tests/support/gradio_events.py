@@ -280,6 +280,42 @@ class GradioSession:
         }
         self._http.post(f"{self.base_url}{API_PREFIX}/cancel", json=body).raise_for_status()
 
+    @contextlib.contextmanager
+    def heartbeat(self) -> Iterator[None]:
+        """Hold the page's heartbeat connection open inside the block, as an open tab does.
+
+        Gradio marks a session closed when its heartbeat connection drops (the tab closed),
+        and deletes that session's state ``STATE_TTL_WHEN_CLOSED`` seconds later.
+        """
+        url = f"{self.base_url}{API_PREFIX}/heartbeat/{self.session_hash}"
+        opened = threading.Event()
+        streams: list[httpx.Response] = []
+        client = httpx.Client(timeout=httpx.Timeout(self.timeout, read=None), trust_env=False)
+
+        def hold() -> None:
+            try:
+                with client.stream("GET", url) as response:
+                    streams.append(response)
+                    opened.set()
+                    for _ in response.iter_raw():
+                        pass
+            except (httpx.HTTPError, OSError):
+                return
+            finally:
+                opened.set()
+
+        holder = threading.Thread(target=hold, name=f"gradio-heartbeat-{self.session_hash}")
+        holder.start()
+        try:
+            if not opened.wait(self.timeout) or not streams:
+                raise GradioEventError(f"the heartbeat of {self.session_hash} did not open")
+            yield
+        finally:
+            for response in streams:
+                _shutdown_socket(response)
+            holder.join(timeout=self.timeout)
+            client.close()
+
     def close(self) -> None:
         """Drop the SSE stream (the server then cancels this session's events) and the client."""
         with self._lock:
