@@ -142,13 +142,15 @@ class StoreEngine:
     def _dispatch(self, changes: tuple[Change, ...]) -> None:
         if _silenced.get():
             return
-        if len(changes) == 1 and not self._watchers:
-            # One change under one key (the common case): no grouping needed.
-            keys = keys_of(changes[0])
-            if len(keys) == 1:
-                for callback in self._subscribers.get(keys[0], ()):
-                    _call_safely(callback, keys[0], changes)
-                return
+        if len(changes) == 1 and not self._watchers and changes[0].path:
+            # One change inside one key (the common case): no grouping needed.
+            key = changes[0].path[0]
+            for callback in self._subscribers.get(key, ()):
+                try:
+                    callback(key, changes)
+                except Exception:
+                    logger.exception("observable: store subscriber %r raised", callback)
+            return
         by_key: dict[str, list[Change]] = defaultdict(list)
         for change in changes:
             for key in keys_of(change):

@@ -328,8 +328,15 @@ class Journal:
         if state.depth:
             assert state.pending is not None
             state.pending.append(record)
+        elif state.deferred is not None:
+            state.deferred.append((record,))
         else:
-            self._notify((record,))
+            changes = (record,)
+            for callback in self._subscribers:
+                try:
+                    callback(changes)
+                except Exception:
+                    logger.exception("observable: subscriber %r raised", callback)
 
     def _notify(self, changes: tuple[Change, ...]) -> None:
         deferred = self._batch.deferred

@@ -32,6 +32,8 @@ from ..effects import (
 )
 from ..errors import Conflict
 from ..journal import Journal
+from ..registry import proxy_class_for
+from ..registry import runs_on_proxy as _runs_on_proxy
 from ..values import SCALAR_TYPES, instance_attributes, snapshot_value
 from .nodes import InstanceDictNode, MappingNode, Node, new_node, resolve_path
 
@@ -109,9 +111,7 @@ def _fallback_in_place(binary: Callable[[Any, Any], Any]) -> Callable[[Any, Any]
 
 def runs_on_proxy(kind: type, name: str) -> bool:
     """Tell whether method ``name`` of ``kind`` runs bound to the proxy (see the registry)."""
-    from ..registry import runs_on_proxy as rule
-
-    return rule(kind, name)
+    return _runs_on_proxy(kind, name)
 
 
 class _ForwardedDoc(str):
@@ -206,8 +206,9 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
                     namespace[name] = diff_method(name)
         return type(f"Observed{kind.__name__}", (cls,), namespace)
 
-    def __wrapped_setattr_fixups__(self) -> None:
-        """Called by wrapt after ``__wrapped__`` is set; nothing to fix up."""
+    # wrapt calls this after ``__wrapped__`` is set. Nothing needs fixing up, and a C
+    # built-in that returns at once costs no Python frame on every new proxy.
+    __wrapped_setattr_fixups__ = staticmethod(tuple)
 
     def __repr__(self) -> str:
         return repr(_node(self).target)
@@ -387,8 +388,6 @@ def child_of(parent: Node, key: Any, value: Any) -> Any:
                 journal.epoch += 1
             parent.recent = proxy
             return proxy
-    from ..registry import proxy_class_for
-
     proxy_class = proxy_class_for(kind)
     if proxy_class is None:
         return value
@@ -604,8 +603,6 @@ def _call_recorded(proxy: ObservedProxy, name: str, *args: Any, **kwargs: Any) -
 
 
 def _kind_of(target: Any) -> Any:
-    from ..registry import proxy_class_for
-
     return proxy_class_for(type(target))
 
 
