@@ -13,6 +13,7 @@ from typing import Any
 from .change import MISSING
 
 __all__ = [
+    "EXACT_TYPES",
     "SCALAR_TYPES",
     "indistinguishable",
     "instance_attribute",
@@ -46,7 +47,7 @@ SCALAR_TYPES: frozenset[type] = frozenset(
 """Immutable scalar types: returned raw by proxies and never copied."""
 
 _deepcopy = copy.deepcopy
-_EXACT_TYPES: frozenset[type] = frozenset({type(None), bool, int, str, bytes})
+EXACT_TYPES: frozenset[type] = frozenset({type(None), bool, int, str, bytes})
 """Scalars whose equality (within one type) already means indistinguishable."""
 
 
@@ -201,7 +202,7 @@ def _indistinguishable(old: Any, new: Any, depth: int) -> bool:
                 return False
         except Exception:
             return False
-        return kind in _EXACT_TYPES or repr(old) == repr(new)
+        return kind in EXACT_TYPES or repr(old) == repr(new)
     if kind not in _CONTAINER_TYPES and not issubclass(kind, tuple):
         return False
     if depth > _MAX_DEPTH or len(old) != len(new):

@@ -257,6 +257,11 @@ class ObservedDict(ObservedProxy):
         value = node.target[key]
         if type(value) in SCALAR_TYPES:
             return value
+        recent = node.recent  # the child reached last, most often this one again
+        if recent is not None:
+            last = _node(recent)
+            if last.target is value and last.key == key and last.parent is node:
+                return recent
         return child_of(node, key, value)
 
     def get(self, key: Any, default: Any = None) -> Any:

@@ -20,7 +20,13 @@ import wrapt
 from ..change import MISSING
 from ..effects import Attr, combine, read_storage
 from ..origin import get_origin
-from ..values import SCALAR_TYPES, instance_attributes, is_noop_write, snapshot_value
+from ..values import (
+    EXACT_TYPES,
+    SCALAR_TYPES,
+    instance_attributes,
+    is_noop_write,
+    snapshot_value,
+)
 from .base import (
     IN_PLACE_OPERATORS,
     PROXY_TYPES,
@@ -106,6 +112,25 @@ def _plain_storage(kind: Any, name: str) -> bool:
     return True
 
 
+_storage_kinds: dict[tuple[type, str], int] = {}
+_dict_get = dict.get
+
+
+def _storage_kind(kind: type, name: str) -> int:
+    # 0: a write runs code (see _plain_storage); 1: it only stores in the instance's
+    # ``__dict__``; 2: it only stores, in a slot or wherever read_storage finds it.
+    if not _plain_storage(kind, name):
+        found = 0
+    elif kind.__dictoffset__ and not any(
+        type(klass.__dict__.get(name)).__name__ == "member_descriptor" for klass in kind.__mro__
+    ):
+        found = 1
+    else:
+        found = 2
+    _storage_kinds[(kind, name)] = found
+    return found
+
+
 def _has_default_setattr(kind: Any) -> bool:
     return bool(kind.__setattr__ is _object_setattr)
 
@@ -189,11 +214,19 @@ class ObservedObject(ObservedProxy):
             if value.__self__ is target and runs_on_proxy(type(target), name):
                 return types.MethodType(value.__func__, self)
             return value
-        if read_storage(target, name) is not value:
+        own = getattr(target, "__dict__", None)
+        if (own is None or _dict_get(own, name, MISSING) is not value) and read_storage(
+            target, name
+        ) is not value:
             # A property may hand out a value the instance stores under another name: that
             # is this instance's child. A class attribute or computed value is not.
             stored = _storage_name(target, value)
             return value if stored is None else child_of(node, stored, value)
+        recent = node.recent
+        if recent is not None:
+            last = _node(recent)
+            if last.target is value and last.key == name and last.parent is node:
+                return recent
         return child_of(node, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -203,7 +236,10 @@ class ObservedObject(ObservedProxy):
         node = _node(self)
         target = node.target
         kind = type(target)
-        if not _plain_storage(kind, name):  # type: ignore[arg-type]
+        storage = _storage_kinds.get((kind, name))
+        if storage is None:
+            storage = _storage_kind(kind, name)
+        if not storage:
             setter = _property_setter(kind, name)
             if setter is not None:
                 setter(self, value)  # the user's setter, on the proxy: its writes are recorded
@@ -230,11 +266,24 @@ class ObservedObject(ObservedProxy):
                 path = node.path
             else:
                 path = resolve_path(node)
-            old = read_storage(target, name)
+            if storage == 1:
+                old = _dict_get(target.__dict__, name, MISSING)
+            else:
+                old = read_storage(target, name)
             _object_setattr(target, name, new)
-            if type(old) not in SCALAR_TYPES and old is not MISSING and old is not new:
+            old_kind = type(old)
+            if old is new:
+                unchanged = True
+            elif old_kind in EXACT_TYPES and old_kind is type(new):
+                unchanged = old == new
+            elif old_kind in SCALAR_TYPES:
+                unchanged = is_noop_write(old, new)
+            elif old is MISSING:
+                unchanged = False
+            else:
                 journal.epoch += 1  # a child was replaced: paths below it are found afresh
-            if path is None or (old is not MISSING and is_noop_write(old, new)):
+                unchanged = is_noop_write(old, new)
+            if path is None or unchanged:
                 return
             if type(old) not in SCALAR_TYPES and old is not MISSING:
                 old = snapshot_value(old)

@@ -282,9 +282,15 @@ class ObservedSequence(ObservedProxy):
                 if type(value) in (list, tuple)
                 else value
             )
-        index = operator.index(index)
+        if type(index) is not int:
+            index = operator.index(index)
         if index < 0:
             index += len(target)
+        recent = node.recent  # the child reached last, most often this one again
+        if recent is not None:
+            last = _node(recent)
+            if last.target is value and last.key == index and last.parent is node:
+                return recent
         return child_of(node, index, value)
 
     def __iter__(self) -> Iterator[Any]:
