@@ -37,14 +37,17 @@ def test_without_post_run_collections_there_is_nothing_to_freeze(
 
 @pytest.mark.server
 @pytest.mark.timeout(120)
-def test_a_real_server_freezes_once_the_first_runs_are_over() -> None:
-    """With Streamlit's defaults, the next session's run finds the long-lived objects frozen."""
+@pytest.mark.parametrize(("env", "frozen"), [({}, True), ({_gc.FREEZE_ENV: "0"}, False)])
+def test_a_real_server_freezes_once_the_first_runs_are_over(
+    env: dict[str, str], frozen: bool
+) -> None:
+    """With Streamlit's defaults the next session finds objects frozen; opted out, none."""
     require_streamlit_harness()
-    with StreamlitServer(APP) as server:
+    with StreamlitServer(APP, env=env) as server:
         first = server.session()
         first.wait_quiet(0.5, timeout=20)
         second = server.session()
-        second.wait_for_text("frozen=True", timeout=20)
-        second.wait_for_text("visits=2")
+        second.wait_for_text("greeting=hello")
+        assert f"frozen={frozen}" in second.screen()
         log = server.log_text()
     assert "Traceback" not in log, log
