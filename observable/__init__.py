@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from . import _identity  # noqa: F401  (refuses PyPI's unrelated 'observable'; see its doc)
+from . import describe as describe
 from . import proxies as proxies
 from .backends import Backend, BackendUnavailable, MemoryBackend, backend_from_url
 from .change import MISSING, Change, Effect, Member, Path
