@@ -24,11 +24,12 @@ from .readonly import readonly
 from .registry import proxy_class_for, register_proxy, unregister_proxy
 from .store import ReadOnlyStore, Store
 from .store_keys import keys_of
-from .values import indistinguishable
+from .values import SCALAR_TYPES, indistinguishable
 
 __all__ = [
     "DEFAULT_RETENTION",
     "MISSING",
+    "SCALAR_TYPES",
     "Backend",
     "BackendUnavailable",
     "Change",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import observable
-from observable.values import SCALAR_TYPES
+from observable import SCALAR_TYPES
 
 __all__ = ["edits_are_unseen", "indistinguishable"]
 
