@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from . import _identity  # noqa: F401  (refuses PyPI's unrelated 'observable'; see its doc)
+from . import describe as describe
 from . import proxies as proxies
 from .backends import Backend, BackendUnavailable, MemoryBackend, backend_from_url
 from .change import MISSING, Change, Effect, Member, Path
@@ -23,11 +24,12 @@ from .readonly import readonly
 from .registry import proxy_class_for, register_proxy, unregister_proxy
 from .store import ReadOnlyStore, Store
 from .store_keys import keys_of
-from .values import indistinguishable
+from .values import SCALAR_TYPES, indistinguishable
 
 __all__ = [
     "DEFAULT_RETENTION",
     "MISSING",
+    "SCALAR_TYPES",
     "Backend",
     "BackendUnavailable",
     "Change",

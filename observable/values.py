@@ -184,6 +184,7 @@ def is_noop_write(old: Any, new: Any) -> bool:
     return type(old) is type(new) and _indistinguishable(old, new, 0)
 
 
+_NAN_TYPES: frozenset[type] = frozenset({float, complex, decimal.Decimal})
 _CONTAINER_TYPES: frozenset[type] = frozenset(
     {list, tuple, dict, set, frozenset, collections.deque, bytearray}
 )
@@ -199,7 +200,8 @@ def _indistinguishable(old: Any, new: Any, depth: int) -> bool:
     if kind in SCALAR_TYPES:
         try:
             if old != new:
-                return False
+                # NaN is unequal to itself, yet one NaN cannot be told from another.
+                return kind in _NAN_TYPES and repr(old) == repr(new) and "nan" in repr(old).lower()
         except Exception:
             return False
         return kind in EXACT_TYPES or repr(old) == repr(new)

@@ -257,7 +257,8 @@ def test_registry_teaches_observe_a_new_type_or_opts_one_out() -> None:
 
     observable.register_proxy(Opaque, None)
     try:
-        assert not is_observed(observe(Opaque()))
+        with pytest.warns(observable.PassesThroughRaw, match="Opaque"):
+            assert not is_observed(observe(Opaque()))
         stack_proxy = observable.proxy_class_for(Stack)
         assert stack_proxy is not None
         assert issubclass(stack_proxy, observable.proxies.ObservedList)

@@ -51,10 +51,12 @@ class Dispatcher:
         self._unwatch = store.journal.subscribe(self._on_journal)
 
     # -- reads ---------------------------------------------------------------------
-    def bind(self, store: Store, key: str) -> None:
+    def bind(self, store: Store, key: str, *, drawn: bool = True) -> None:
         """Bind the calling session (and fragment) to ``key`` of ``store`` (a view of ours).
 
-        A no-op off a script thread.
+        ``drawn=False`` says the caller does not draw the value it read (synced widgets
+        show the writer's own input), so a change of ``key`` later in the run does not
+        rerun the writer. A no-op off a script thread.
         """
         position = current_run()
         if position is None:
@@ -67,12 +69,12 @@ class Dispatcher:
             new_session = self._bindings.bind(full_key, session_id, fragment_id)
             if full_key not in self._subscriptions:
                 self._subscriptions[full_key] = store.subscribe(key, self._subscriber(full_key))
-            self._note_read(position, full_key)
+            self._note_read(position, full_key if drawn else None)
         if new_session:
             self.prune()
 
-    def _note_read(self, position: RunPosition, full_key: str) -> None:
-        """Remember that this run's body read ``full_key`` (under the lock)."""
+    def _note_read(self, position: RunPosition, full_key: str | None) -> None:
+        """Track this run; remember that its body drew ``full_key`` (under the lock)."""
         session_id = position.session_id
         seen = self._reads.get(session_id)
         if seen is None or seen[0] is not position.run:
@@ -81,7 +83,7 @@ class Dispatcher:
             if session_id in self._writer_reruns_due:
                 self._writer_reruns_due.discard(session_id)
                 self._writer_rerun_runs[session_id] = position.run
-        if position.in_body:
+        if position.in_body and full_key is not None:
             seen[1].add(full_key)
 
     def _writer_drew(self, full_key: str) -> bool:

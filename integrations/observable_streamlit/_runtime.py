@@ -27,7 +27,8 @@ Private names used, and why:
     Non-``None`` while a run chain (widget callbacks, script body, queued
     fragment runs) is in progress. A rerun is only delivered while it is
     ``None``; see "Delivery rules" below. A busy session is polled with a
-  backoff from ``retry_interval`` up to ``max_retry_interval`` seconds.
+    backoff from ``retry_interval`` up to ``max_retry_interval`` seconds.
+    :func:`call_when_idle` also reads it, to act once every session is idle.
 ``AppSession.request_rerun`` / ``AppSession.has_fragment``
     Public methods of a non-public class: start the rerun, and check that a
     fragment still exists in the target session before a fragment rerun.
@@ -122,6 +123,7 @@ __all__ = [
     "StreamlitVersionWarning",
     "UnsupportedStreamlitVersion",
     "active_session_ids",
+    "call_when_idle",
     "check_streamlit_version",
     "current_fragment_id",
     "current_run",
@@ -566,6 +568,45 @@ class RerunScheduler:
             client_state = _copy_client_state(last_state)
             client_state.fragment_id = fragment_id
             session.request_rerun(client_state)
+
+
+def call_when_idle(
+    callback: Callable[[], object], *, poll: float = 0.05, limit: float = 10.0
+) -> bool:
+    """Call ``callback`` on the event loop once no session runs a script; False without one.
+
+    Polls every ``poll`` seconds (``AppSession._scriptrunner`` of every active session);
+    after ``limit`` seconds it calls ``callback`` anyway (a script that never ends).
+    """
+    runtime = _live_runtime()
+    if runtime is None:
+        return False
+    _check_instance_names(runtime)
+    loop = runtime._get_async_objs().eventloop
+    deadline = time.monotonic() + limit
+
+    def check() -> None:
+        """Call back if every session is idle (or time is up), else look again later."""
+        try:
+            busy = any(
+                info.session._scriptrunner is not None
+                for info in runtime._session_mgr.list_active_sessions()
+            )
+        except RuntimeError:  # pragma: no cover - the session dict changed meanwhile
+            busy = True
+        if busy and time.monotonic() < deadline:
+            loop.call_later(poll, check)
+            return
+        try:
+            callback()
+        except Exception:
+            _LOGGER.exception("observable: idle callback failed")
+
+    try:
+        loop.call_soon_threadsafe(check)
+    except RuntimeError:  # the loop closed: the server is stopping
+        return False
+    return True
 
 
 def _copy_client_state(source: ClientState) -> ClientState:

@@ -2,113 +2,43 @@
 
 Widgets return a new object on every run, so ``server_state.x = st.multiselect(...,
 default=server_state.x)`` assigns an equal copy on every run in every session. Treating
-that as a change would make sessions rerun each other forever; this module is how the
-drop-in tells such copies apart from real changes, before anything is assigned.
+that as a change would make sessions rerun each other forever. The rule for builtins is
+the core's (:func:`observable.indistinguishable`, the journal's own no-change rule); this
+module only adds what Streamlit apps need beyond it: pandas and numpy values, which the
+store keeps raw and widgets such as ``st.data_editor`` return as fresh copies, compare by
+content.
 """
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import fractions
-import math
-from collections import deque
-from collections.abc import Callable
 from typing import Any
 
-__all__ = ["indistinguishable", "is_plain_data"]
+import observable
+from observable import SCALAR_TYPES
 
-_ATOMS: frozenset[type] = frozenset({type(None), bool, int, str, bytes, range})
-_BY_REPR: frozenset[type] = frozenset(
-    {
-        datetime.date,
-        datetime.datetime,
-        datetime.time,
-        datetime.timedelta,
-        decimal.Decimal,
-        fractions.Fraction,
-        complex,
-    }
-)
-_SEQUENCES: frozenset[type] = frozenset({list, tuple, deque})
-_SETS: frozenset[type] = frozenset({set, frozenset})
-
-
-def is_plain_data(value: object) -> bool:
-    """Return True for builtin scalars and containers (whose in-place edits are tracked)."""
-    kind = type(value)
-    return (
-        kind in _ATOMS
-        or kind is float
-        or kind in _BY_REPR
-        or kind in _SEQUENCES
-        or kind in _SETS
-        or kind is dict
-    )
+__all__ = ["edits_are_unseen", "indistinguishable"]
 
 
 def indistinguishable(old: Any, new: Any) -> bool:
-    """Return True when ``new`` could not be told apart from ``old`` by any reader.
+    """Return True when assigning ``new`` over ``old`` changes nothing a reader could see.
 
-    Types must match exactly at every depth (``1`` is not ``True``, a tuple is not a
-    list), floats compare by bits (``-0.0`` differs from ``0.0``, NaN equals NaN),
-    dictionaries compare key order too, and pandas/numpy values compare by content.
-    Anything else is distinguishable unless it is the same object.
+    The core's rule (exact types at every depth, floats and decimals by ``repr``, dict
+    key order), plus pandas and numpy values of the same type compared by content
+    (labels, dtypes and values; NaN equals NaN).
     """
-    if old is new:
+    if observable.indistinguishable(old, new):
         return True
-    kind = type(old)
-    if type(new) is not kind:
-        return False
-    compare = _COMPARERS.get(kind)
-    if compare is not None:
-        return compare(old, new)
-    if kind in _ATOMS:
-        return bool(old == new)
-    if kind in _BY_REPR:
-        return bool(old == new) and repr(old) == repr(new)
-    return _library_equal(old, new)
+    return type(old) is type(new) and _library_equal(old, new)
 
 
-def _floats(old: float, new: float) -> bool:
-    if math.isnan(old) or math.isnan(new):
-        return math.isnan(old) and math.isnan(new)
-    return old == new and math.copysign(1.0, old) == math.copysign(1.0, new)
+def edits_are_unseen(value: Any) -> bool:
+    """Return True for a mutable value the store keeps raw (a DataFrame, an array, a queue).
 
-
-def _sequences(old: Any, new: Any) -> bool:
-    if len(old) != len(new):
-        return False
-    if type(old) is deque and old.maxlen != new.maxlen:
-        return False
-    return all(indistinguishable(a, b) for a, b in zip(old, new, strict=True))
-
-
-def _dicts(old: dict[Any, Any], new: dict[Any, Any]) -> bool:
-    if len(old) != len(new):
-        return False
-    for (key_a, value_a), (key_b, value_b) in zip(old.items(), new.items(), strict=True):
-        if not indistinguishable(key_a, key_b) or not indistinguishable(value_a, value_b):
-            return False
-    return True
-
-
-def _sets(old: Any, new: Any) -> bool:
-    if len(old) != len(new) or old != new:
-        return False
-    # Equal sets may still hold 1 in one and True in the other.
-    return sorted(map(repr, old)) == sorted(map(repr, new))
-
-
-_COMPARERS: dict[type, Callable[[Any, Any], bool]] = {
-    float: _floats,
-    list: _sequences,
-    tuple: _sequences,
-    deque: _sequences,
-    dict: _dicts,
-    set: _sets,
-    frozenset: _sets,
-}
+    In-place edits of such a value are not recorded; re-assigning the very object is how
+    a streamlit-server-state app says it changed.
+    """
+    kind = type(value)
+    return kind not in SCALAR_TYPES and observable.proxy_class_for(kind) is None
 
 
 def _library_equal(old: Any, new: Any) -> bool:

@@ -11,7 +11,8 @@ from observable.readonly import ReadOnlyView
 
 from ._changelog import ChangeLog
 from ._dispatch import Dispatcher
-from ._runtime import RerunScheduler, install_json_unwrapper
+from ._gc import freeze_long_lived, freeze_wanted
+from ._runtime import RerunScheduler, call_when_idle, install_json_unwrapper
 
 __all__ = ["Shared", "plain_value", "shared", "shared_store"]
 
@@ -39,7 +40,12 @@ _shared: Shared | None = None
 
 
 def shared() -> Shared:
-    """Return the process-wide pieces, creating them on first use."""
+    """Return the process-wide pieces, creating them on first use.
+
+    In a live Streamlit server the first use also arranges to freeze the long-lived
+    objects once the first runs are over (see ``_gc``), so Streamlit's
+    ``gc.collect(2)`` after every run stays short.
+    """
     global _shared
     if _shared is None:
         with _lock:
@@ -58,6 +64,8 @@ def shared() -> Shared:
                     dispatcher=Dispatcher(store, scheduler),
                     changelog=ChangeLog(store.journal),
                 )
+                if freeze_wanted():  # in a real server: keep its post-run GC short
+                    call_when_idle(freeze_long_lived)
     return _shared
 
 

@@ -9,7 +9,7 @@ from observable import Store
 
 from ._origin import tag_origin
 from ._runtime import current_session_id
-from ._same import indistinguishable, is_plain_data
+from ._same import edits_are_unseen, indistinguishable
 from ._shared import plain_value, shared, shared_store
 
 __all__ = ["MissingKeyError", "ServerState", "server_state", "store_of"]
@@ -105,7 +105,7 @@ class ServerState(MutableMapping[str, Any]):
             if key in store:
                 old = plain_value(store[key])
                 new = plain_value(value)
-                if old is new and not is_plain_data(old):
+                if old is new and edits_are_unseen(old):
                     store.touch(key)  # edited behind the proxy's back, then re-assigned
                     return
                 if indistinguishable(old, new):

@@ -299,7 +299,10 @@ class LogBackend(Backend):
                 "the store reloaded its state from the backend while this write waited; "
                 "the write was rolled back: read the value from the store again and retry"
             )
-        if progress is Progress.NOTHING:
+        overtaken = refused is not None and journal.version >= refused.seq
+        if progress is Progress.NOTHING and not overtaken:
+            # (Overtaken: the reader thread applied the newer changes between the conflict
+            # and this catch-up, which runs outside the journal lock. Run it again.)
             raise BackendUnavailable(
                 "the backend refused the write as out of date, but has nothing newer"
             )

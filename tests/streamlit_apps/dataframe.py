@@ -11,3 +11,4 @@ with server_state_lock["df"]:
 st.dataframe(server_state.df)
 server_state.df = st.data_editor(server_state.df, key="editor")
 st.markdown(f"df_sum={int(server_state.df['a'].sum())}")
+st.markdown(f"first={server_state.df['a'].iloc[0]}")

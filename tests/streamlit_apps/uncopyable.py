@@ -23,6 +23,9 @@ with server_state_lock["queue"]:
 
 if st.button("put"):
     server_state.queue.put("job")
-    with server_state.mutex:
+    with server_state.worker.lock:
         server_state.worker.jobs.put("job")
+if st.button("lock"):
+    server_state.mutex.acquire(blocking=False)
 st.markdown(f"queue={server_state.queue.qsize()} worker={server_state.worker.jobs.qsize()}")
+st.markdown(f"locked={server_state.mutex.locked()}")

@@ -25,6 +25,9 @@ Protocol notes (streamlit 1.67):
   gets a reference message and never has to acknowledge anything.
 * Closing the socket makes the server call ``disconnect_session``: the session
   stops being active at once.
+* ``page_info_changed`` carries the query string after the script changed
+  ``st.query_params``; the browser puts it in the URL and sends it with later
+  reruns, and so does this client.
 * ``st.fragment(run_every=...)`` is driven by the browser: the server sends an
   ``auto_rerun`` message (interval, fragment id) and the frontend's timer sends
   ``rerun_script`` with that fragment id and ``is_auto_rerun``. A session made
@@ -493,6 +496,10 @@ class StreamlitSession:
                 run.status = status
                 run.finished_at = now
                 self._prune_screen(run)
+        elif kind == "page_info_changed":
+            # The browser puts the script's query parameters in its URL and sends them
+            # with every later rerun; so does this client.
+            self.query_string = msg.page_info_changed.query_string
         elif kind == "session_status_changed":
             self._script_is_running = msg.session_status_changed.script_is_running
         elif kind == "session_event":
@@ -537,7 +544,7 @@ class StreamlitSession:
         else:
             self._screen.pop(path, None)
         widget_id = getattr(payload, "id", None)
-        label = getattr(payload, "label", None)
+        label = getattr(payload, "label", "")  # st.data_editor has an id but no label
         if isinstance(widget_id, str) and widget_id and isinstance(label, str):
             self._widgets[widget_id] = WidgetInfo(
                 kind=element_kind, id=widget_id, label=label, fragment_id=delta.fragment_id

@@ -60,8 +60,11 @@ def room_mapping(name: str, key: str) -> Any:
 
 
 def bind(name: str, key: str) -> None:
-    """Rerun the calling session whenever ``key`` of room ``name`` changes."""
-    shared().dispatcher.bind(room_store(name), key)
+    """Rerun the calling session whenever ``key`` of room ``name`` changes.
+
+    Not a drawing read: a session's own synced input never reruns it.
+    """
+    shared().dispatcher.bind(room_store(name), key, drawn=False)
 
 
 def plain(value: Any) -> Any:

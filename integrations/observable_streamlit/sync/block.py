@@ -15,6 +15,7 @@ from .._runtime import (
     is_internal_key,
     widget_owns_key,
 )
+from .._same import indistinguishable
 from ._layout import STATE, WIDGETS, bind, plain, room_mapping
 from ._sessions import SessionRecord, record
 from .active import ActiveBlock, active_block, reset_active_block, set_active_block
@@ -105,7 +106,7 @@ class sync:
         changed = {
             k: v
             for k, v in _user_state(active).items()
-            if k not in self._snapshot or not _same(self._snapshot[k], v)
+            if k not in self._snapshot or not indistinguishable(self._snapshot[k], v)
         }
         if changed and active.readonly:
             active.refused.update(changed)
@@ -135,7 +136,7 @@ class sync:
         for key, value in plain(room_mapping(active.room.name, STATE)).items():
             if key in active.private or widget_owns_key(key):
                 continue
-            if not _same(st.session_state.get(key, _ABSENT), value):
+            if not indistinguishable(st.session_state.get(key, _ABSENT), value):
                 st.session_state[key] = value
 
 
@@ -174,11 +175,3 @@ def _copy(value: Any) -> Any:
         return copy.deepcopy(value)
     except Exception:
         return value
-
-
-def _same(old: Any, new: Any) -> bool:
-    """Tell whether a value is unchanged (equal, of the same type)."""
-    try:
-        return type(old) is type(new) and bool(old == new)
-    except Exception:
-        return old is new
