@@ -84,8 +84,7 @@ def profile(nested: bool) -> dict[str, float]:
         names,
     )
     parts["record"] = _best(
-        'entries.append((1, path, "append", (1,), ("splice", 0, (), (1,)), '
-        "get_origin(), now()))",
+        'entries.append((1, path, "append", (1,), ("splice", 0, (), (1,)), get_origin(), now()))',
         names,
         "entries.clear()",
     )
