@@ -35,7 +35,7 @@ from ..journal import Journal
 from ..registry import proxy_class_for
 from ..registry import runs_on_proxy as _runs_on_proxy
 from ..values import SCALAR_TYPES, instance_attributes, snapshot_value
-from .nodes import InstanceDictNode, MappingNode, Node, new_node, resolve_path
+from .nodes import InstanceDictNode, MappingNode, Node, evict_child, resolve_path
 
 __all__ = [
     "PROXY_TYPES",
@@ -255,14 +255,6 @@ node_of = _node
 """Return the node behind a proxy (internal)."""
 
 
-def _new_proxy(proxy_class: type[ObservedProxy], target: Any) -> ObservedProxy:
-    # wrapt's __init__ copies the target's __doc__ and __module__ into a per-proxy dict
-    # (its getattro forwards both anyway); setting __wrapped__ directly skips that cost.
-    proxy: ObservedProxy = _allocate(proxy_class)
-    _set_wrapped(proxy, target)
-    return proxy
-
-
 def unwrap(value: Any) -> Any:
     """Return the object behind a proxy, or ``value`` itself when it is not a proxy."""
     if type(value) in PROXY_TYPES:
@@ -350,9 +342,22 @@ def make_proxy(
     parent: Node | None = None,
     key: Any = None,
 ) -> ObservedProxy:
-    """Create a proxy of ``proxy_class`` around ``target`` with a fresh node."""
-    proxy = _new_proxy(proxy_class, target)
-    node = new_node(proxy_class.node_class, proxy, target, journal, parent, key)
+    """Create a proxy of ``proxy_class`` around ``target`` with a fresh node.
+
+    A child's node is indexed in the journal, which it leaves when its proxy dies. (One
+    frame, written out: reading a new child is the hot part of every traversal.)
+    """
+    # wrapt's __init__ copies the target's __doc__ and __module__ into a per-proxy dict
+    # (its getattro forwards both anyway); setting __wrapped__ directly skips that cost.
+    proxy: ObservedProxy = _allocate(proxy_class)
+    _set_wrapped(proxy, target)
+    node = proxy_class.node_class(proxy, None if parent is None else evict_child)
+    node.target = target
+    node.journal = journal
+    node.parent = parent
+    node.key = key
+    node.recent = None
+    node.stamp = -1
     _set_node(proxy, node)
     if parent is not None:
         journal.nodes[id(target)] = node
@@ -391,7 +396,7 @@ def child_of(parent: Node, key: Any, value: Any) -> Any:
     proxy_class = proxy_class_for(kind)
     if proxy_class is None:
         return value
-    proxy = make_proxy(proxy_class, value, parent.journal, parent, key)
+    proxy = make_proxy(proxy_class, value, journal, parent, key)
     parent.recent = proxy
     return proxy
 

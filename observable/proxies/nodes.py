@@ -33,7 +33,6 @@ __all__ = [
     "Node",
     "SequenceNode",
     "evict_child",
-    "new_node",
     "resolve_path",
 ]
 
@@ -61,25 +60,6 @@ class Node(weakref.ref):  # type: ignore[type-arg]
     def locate(self, key: Any, child: Any) -> Any:
         """Return where ``child`` now stands in this node's container, or ``MISSING``."""
         return MISSING
-
-
-def new_node(
-    node_class: type[Node],
-    proxy: ObservedProxy,
-    target: Any,
-    journal: Journal,
-    parent: Node | None,
-    key: Any,
-) -> Node:
-    """Create the node of ``proxy``; a child's node leaves the journal's index when it dies."""
-    node = node_class(proxy, None if parent is None else evict_child)
-    node.target = target
-    node.journal = journal
-    node.parent = parent
-    node.key = key
-    node.recent = None
-    node.stamp = -1
-    return node
 
 
 class MappingNode(Node):

@@ -214,6 +214,8 @@ def perform_setitem(target: Any, key: Any, value: Any) -> Outcome:
         target[key] = new_items
         return None, (key, snapshot_items(new_items)), slice_effect(key, old_items, new_items)
     new = unwrap_deep(value)
+    if isinstance(target, bytearray):
+        bytearray(1)[0] = new  # the value is checked before the index, as bytearray does
     position = item_index(key, len(target))
     old = target[position]
     snapshot = snapshot_value(new)
