@@ -93,6 +93,7 @@ class Journal:
         "__weakref__",
         "_batch",
         "_entries",
+        "_held",
         "_subscribers",
         "_version",
         "epoch",
@@ -117,6 +118,9 @@ class Journal:
         self.subscribed = False
         """Whether anyone subscribes: writers skip :meth:`deliver` when nobody does."""
         self._batch = _BatchState()
+        self._held = 0
+        """How many threads have a batch or a deferring block open: none, and deliver
+        skips looking at this thread's state."""
         self.nodes: dict[int, Any] = {}
         """Internal: the live proxy nodes of this journal's values, by object identity."""
         self.gate: CommitGate | None = None
@@ -227,6 +231,7 @@ class Journal:
         state = self._batch
         if state.depth == 0:
             state.pending = []
+            self._hold(1)
         state.depth += 1
         try:
             yield
@@ -234,8 +239,13 @@ class Journal:
             state.depth -= 1
             if state.depth == 0:
                 pending, state.pending = state.pending, None
+                self._hold(-1)
                 if pending:
                     self._notify(tuple(pending))
+
+    def _hold(self, step: int) -> None:
+        with self.lock:
+            self._held += step
 
     def record(self, path: Path, op: str, args: tuple[Any, ...], effect: Effect) -> Change:
         """Append one change and return it; the caller must hold :attr:`lock`.
@@ -312,31 +322,36 @@ class Journal:
             yield
             return
         state.deferred = []
+        self._hold(1)
         try:
             yield
         finally:
             deferred, state.deferred = state.deferred, None
+            self._hold(-1)
             for changes in deferred:
                 self._notify(changes)
 
     def deliver(self, change: Change | Entry) -> None:
         """Hand a recorded change (or a hot mutator's entry) to the subscribers or the batch."""
-        if not self._subscribers:
+        subscribers = self._subscribers
+        if not subscribers:
             return
         record = built(change)
-        state = self._batch
-        if state.depth:
-            assert state.pending is not None
-            state.pending.append(record)
-        elif state.deferred is not None:
-            state.deferred.append((record,))
-        else:
-            changes = (record,)
-            for callback in self._subscribers:
-                try:
-                    callback(changes)
-                except Exception:
-                    logger.exception("observable: subscriber %r raised", callback)
+        if self._held:
+            state = self._batch
+            if state.depth:
+                assert state.pending is not None
+                state.pending.append(record)
+                return
+            if state.deferred is not None:
+                state.deferred.append((record,))
+                return
+        changes = (record,)
+        for callback in subscribers:
+            try:
+                callback(changes)
+            except Exception:
+                logger.exception("observable: subscriber %r raised", callback)
 
     def _notify(self, changes: tuple[Change, ...]) -> None:
         deferred = self._batch.deferred

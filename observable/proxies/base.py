@@ -149,6 +149,7 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
     """
 
     __slots__ = ("_self_node",)
+    _self_node: Node
 
     # Attribute lookup takes CPython's generic path (no Python-level ``__getattribute__``
     # between a proxy and its class's methods); misses go to ``__getattr__``, the target.

@@ -253,7 +253,7 @@ class ObservedDict(ObservedProxy):
     mutators = DICT_MUTATORS
 
     def __getitem__(self, key: Any) -> Any:
-        node = _node(self)
+        node = self._self_node
         value = node.target[key]
         if type(value) in SCALAR_TYPES:
             return value
@@ -320,7 +320,7 @@ class ObservedDict(ObservedProxy):
         return result
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        node = _node(self)
+        node = self._self_node
         journal = node.journal
         if journal.gate is not None or type(node) is not MappingNode:
             mutate(self, "setitem", perform_setitem, (key, value), {})

@@ -269,7 +269,7 @@ class ObservedSequence(ObservedProxy):
     node_class = SequenceNode
 
     def __getitem__(self, index: Any) -> Any:
-        node = _node(self)
+        node = self._self_node
         target = node.target
         value = target[index]
         if type(value) in SCALAR_TYPES:
@@ -339,7 +339,7 @@ class ObservedList(ObservedSequence):
 
     def append(self, item: Any) -> None:
         """Append ``item`` and record it (hand-inlined: hot)."""
-        node = _node(self)
+        node = self._self_node
         journal = node.journal
         if journal.gate is not None:
             mutate(self, "append", perform_append, (item,), {})
@@ -349,7 +349,8 @@ class ObservedList(ObservedSequence):
         try:
             target = node.target
             kind = type(item)
-            if kind in SCALAR_TYPES:
+            scalar = kind in SCALAR_TYPES
+            if scalar:
                 value = snapshot = item
             else:
                 value = _node(item).target if kind in PROXY_TYPES else unwrap_deep(item)
@@ -365,18 +366,19 @@ class ObservedList(ObservedSequence):
             if path is None:
                 return
             seq = journal._version + 1
+            inserted = (snapshot,)  # the recorded args and the splice share one tuple
             entry = (
                 seq,
                 path,
                 "append",
-                (snapshot,),
-                ("splice", index, (), (snapshot,)),
+                inserted,
+                ("splice", index, (), inserted),
                 get_origin(),
                 now(),
             )
             journal._entries.append(entry)
             journal._version = seq
-            if kind not in SCALAR_TYPES:
+            if not scalar:
                 place(node, splice(index, (), (snapshot,)))
         finally:
             lock.release()

@@ -201,7 +201,7 @@ class ObservedSet(ObservedFrozenSet):
 
     def add(self, item: Any) -> None:
         """Add ``item``; recorded only when it was not already a member (hand-inlined: hot)."""
-        node = _node(self)
+        node = self._self_node
         journal = node.journal
         if journal.gate is not None:
             mutate(self, "add", perform_add, (item,), {})
@@ -228,12 +228,13 @@ class ObservedSet(ObservedFrozenSet):
             if path is None:
                 return
             seq = journal._version + 1
+            added = (snapshot,)  # the recorded args and the effect share one tuple
             entry = (
                 seq,
                 path,
                 "add",
-                (snapshot,),
-                ("members", (snapshot,), ()),
+                added,
+                ("members", added, ()),
                 get_origin(),
                 now(),
             )
