@@ -49,6 +49,7 @@ __all__ = [
     "mutate",
     "node_of",
     "place",
+    "reach",
     "roll_back",
     "unwrap",
     "unwrap_deep",
@@ -379,9 +380,15 @@ def child_of(parent: Node, key: Any, value: Any) -> Any:
         kind = type(value)
     recent = parent.recent
     if recent is not None:
-        last = _node(recent)
+        last = recent._self_node
         if last.target is value and last.parent is parent and last.key == key:
             return recent
+    return reach(parent, key, value, kind)
+
+
+def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
+    """:func:`child_of` for a raw non-scalar ``value`` of type ``kind``, when the parent's
+    most recent child is known not to be it (readers check that first, inline)."""
     journal = parent.journal
     node = journal.nodes.get(id(value))
     if node is not None:

@@ -22,6 +22,7 @@ from .base import (
     mutate,
     node_of,
     place,
+    reach,
     unwrap,
     unwrap_deep,
 )
@@ -259,10 +260,13 @@ class ObservedDict(ObservedProxy):
             return value
         recent = node.recent  # the child reached last, most often this one again
         if recent is not None:
-            last = _node(recent)
+            last = recent._self_node
             if last.target is value and last.key == key and last.parent is node:
                 return recent
-        return child_of(node, key, value)
+        kind = type(value)
+        if kind in PROXY_TYPES:
+            return child_of(node, key, value)
+        return reach(node, key, value, kind)
 
     def get(self, key: Any, default: Any = None) -> Any:
         """Return the value for ``key`` (observed), or ``default``."""

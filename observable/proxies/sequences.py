@@ -21,6 +21,7 @@ from .base import (
     mutate,
     node_of,
     place,
+    reach,
     unwrap,
     unwrap_deep,
 )
@@ -290,10 +291,13 @@ class ObservedSequence(ObservedProxy):
             index += len(target)
         recent = node.recent  # the child reached last, most often this one again
         if recent is not None:
-            last = _node(recent)
+            last = recent._self_node
             if last.target is value and last.key == index and last.parent is node:
                 return recent
-        return child_of(node, index, value)
+        kind = type(value)
+        if kind in PROXY_TYPES:
+            return child_of(node, index, value)
+        return reach(node, index, value, kind)
 
     def __iter__(self) -> Iterator[Any]:
         node = _node(self)
