@@ -515,9 +515,15 @@ def test_three_writer_processes_make_100000_changes_under_locks(server: RedisSer
                     for writer, total in enumerate(totals)
                     for number in range(total)
                 }
-                assert [c.seq for c in watcher.journal.since(head - 1000)] == list(
-                    range(head - 999, head + 1)
-                )
+                if watcher.journal.oldest_retained <= head - 999:
+                    assert [c.seq for c in watcher.journal.since(head - 1000)] == list(
+                        range(head - 999, head + 1)
+                    )
+                else:
+                    # The watcher fell behind the trimmed log and reloaded the snapshot (a
+                    # loaded machine): asking for what it skipped must say so, never a gap.
+                    with pytest.raises(JournalTruncated):
+                        watcher.journal.since(head - 1000)
             finally:
                 late.backend.close()
     finally:

@@ -601,6 +601,9 @@ class Codec:
     def encode_change(self, change: Change, *, silent: bool = False) -> str:
         """Return the JSON text of ``change`` without its ``seq`` (the backend numbers it).
 
+        The record is ``[path, op, args, effect, origin]``, then ``silent`` (0 or 1) and the
+        timestamp when there is one.
+
         An origin the codec cannot store is written as its ``repr``.
         """
         try:
@@ -614,8 +617,10 @@ class Codec:
             self._effect_to_json(change.effect),
             origin,
         ]
-        if silent:
-            record.append(1)
+        if silent or change.timestamp is not None:
+            record.append(1 if silent else 0)
+        if change.timestamp is not None:
+            record.append(change.timestamp)
         try:
             return self._checked(self._dumps(record))
         except RecursionError:
@@ -673,14 +678,19 @@ class Codec:
         key = change_key(record)
         where = f"{entry or 'stored data'}, change {seq}"
         try:
-            if not isinstance(record, list) or len(record) not in (5, 6):
-                raise CodecError("a stored change must be a list of 5 or 6 items")
+            if not isinstance(record, list) or len(record) not in (5, 6, 7):
+                raise CodecError("a stored change must be a list of 5 to 7 items")
+            timestamp = record[6] if len(record) == 7 else None
+            if timestamp is not None and type(timestamp) not in (int, float):
+                raise CodecError("a stored change's timestamp must be a number")
             path, op, args, effect, origin = (self._revive(part) for part in record[:5])
             if not isinstance(path, list) or not isinstance(args, list):
                 raise CodecError("a stored change needs a list path and list args")
             if not isinstance(op, str):
                 raise CodecError("a stored change needs a text op")
-            change = Change(seq, tuple(path), op, tuple(args), _effect_from_json(effect, 0), origin)
+            change = Change(
+                seq, tuple(path), op, tuple(args), _effect_from_json(effect, 0), origin, timestamp
+            )
         except CodecError as error:
             raise CodecError(
                 f"{_where(key, where)} is malformed: {error}", key=key, entry=where
