@@ -396,9 +396,10 @@ def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
         if proxy is not None:
             moved = node.parent is not parent or node.key != key
             if moved and node.parent is not None and node is not parent:
-                node.parent = parent
-                node.key = key
-                journal.epoch += 1
+                with journal.lock:  # writers resolve paths under it: they see both or neither
+                    node.parent = parent
+                    node.key = key
+                    journal.epoch += 1
             parent.recent = proxy
             return proxy
     proxy_class = proxy_class_for(kind)
