@@ -230,7 +230,7 @@ class ObservedObject(ObservedProxy):
         return child_of(node, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name.startswith(_RESERVED_PREFIX):
+        if name[:1] == "_" and name.startswith(_RESERVED_PREFIX):
             wrapt.ObjectProxy.__setattr__(self, name, value)
             return
         node = _node(self)
