@@ -62,7 +62,7 @@ def _open(server: StreamlitServer, room: str, *, viewer: bool = False) -> Stream
     from urllib.parse import quote
 
     query = f"room={quote(room, safe='')}" + ("&mode=viewer" if viewer else "")
-    session = server.session(query_string=query)
+    session = server.session(query_string=query, adopt_server_values=True)
     session.wait_quiet(0.5)
     return session
 
@@ -191,3 +191,45 @@ def test_switching_rooms_leaves_the_old_one(server: StreamlitServer) -> None:
     mover.wait_for_text("x=3")
     stay.wait_quiet(0.75)
     assert "x=0" in stay.screen()
+
+
+def test_a_clear_on_submit_form_is_cleared_in_every_session(server: StreamlitServer) -> None:
+    """A submits a ``clear_on_submit`` form: A's run gets the message, every field clears."""
+    room = _room()
+    a, b = _open(server, room), _open(server, room)
+    b.set_text("message", "half typed")  # the harness sends a form field at once
+    a.wait_for_text("message=half typed")
+    mark = a.mark()
+    a.set_text("message", "hello")
+    a.wait_for_runs(1, since=mark)
+    mark = a.mark()
+    a.click("send")
+    run = a.wait_for_runs(1, since=mark)[-1]
+    assert "message=hello" in run.texts  # the submission itself is A's, as in Streamlit
+    b.wait_for_text("message=")
+    late = _open(server, room)
+    assert "message=" in late.screen(), late.screen()
+    a.set_text("note", "later")  # A's next run must not bring the message back
+    b.wait_for_text("note=later")
+    a.wait_quiet(0.75)
+    assert "message=" in b.screen() and "message=" in a.screen()
+
+
+def test_a_pushed_value_calls_no_on_change_in_the_receiving_session(
+    server: StreamlitServer,
+) -> None:
+    """B's ``on_change`` runs for B's own moves only, not for values pushed from A."""
+    room = _room()
+    a, b = _open(server, room), _open(server, room)
+    b.set_value("y", "double_array_value", DoubleArray(data=[3]))
+    b.wait_for_text("y_changes=1")
+    a.wait_for_text("y=3")
+    a.set_value("y", "double_array_value", DoubleArray(data=[7]))
+    b.wait_for_text("y=7")
+    a.set_text("note", "rerun b")  # a server-side rerun of B right after the push
+    b.wait_for_text("note=rerun b")
+    b.click("bump")  # and one of B's own, with what B's browser now shows
+    a.wait_for_text("counter=1")
+    b.wait_quiet(0.75)
+    assert "y_changes=1" in b.screen() and "y=7" in b.screen(), b.screen()
+    assert "y=7" in a.screen(), a.screen()

@@ -56,6 +56,9 @@ def sync_widget(registration: WidgetRegistration, register: Callable[[str | None
             registration.push(room_value)
         except Exception:  # the room holds a value this widget cannot take (other options)
             _LOGGER.warning("observable: widget %r cannot show the room's value", key)
+        else:  # the browser adopts it: sending it back later is no action of the user
+            block.record.last_sent[registration.widget_id] = room_value
+    block.widgets[registration.widget_id] = (key, registration)
     result = register(registration.state_key)
     if not block.readonly and (acted or room_value is MISSING):
         value = registration.wire(result.value)
