@@ -249,6 +249,12 @@ class StreamlitServer:
             self._log_path.unlink(missing_ok=True)
             self._log_path = None
 
+    def kill(self) -> None:
+        """Crash the server: SIGKILL, so no shutdown code runs (:meth:`stop` cleans up)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=self._stop_timeout)
+
     # -- facts -----------------------------------------------------------------
 
     @property
