@@ -639,6 +639,13 @@ def _copy_client_state(source: ClientState) -> ClientState:
 #     To see which ``st.form(clear_on_submit=True)`` blocks and which fields and submit
 #     buttons a ``sync`` block draws: Streamlit keeps ``clear_on_submit`` only in the
 #     block proto it sends to the browser.
+# ``DataEditorMixin.data_editor`` (wrapped on the class, once) and
+# ``DeltaGenerator._get_delta_path_str``
+#     Streamlit cannot push edits into a mounted editor (the browser restores an
+#     editor's edits only from its own widget manager, at mount). So a synced editor is
+#     drawn with the room's data and a hidden key that changes when another session
+#     changed that data: the editor remounts showing it. Outside ``sync`` the wrapper
+#     calls Streamlit's method unchanged. The delta path names an unkeyed editor.
 # ``Runtime.disconnect_session`` / ``Runtime.close_session``
 #     Wrapped on the runtime instance so presence drops a tab the moment it goes away.
 # ----------------------------------------------------------------------------------------
@@ -861,6 +868,49 @@ def stop_watching_forms(activity: FormActivity | None) -> None:
         watchers.remove(activity)
 
 
+EditorHook = Callable[[Callable[..., Any], Any, Any, dict[str, Any]], Any]
+"""``hook(draw, dg, data, kwargs)``: ``draw(data, **kwargs)`` runs ``st.data_editor``."""
+
+_editor_hook: list[EditorHook] = []
+_editor_lock = threading.Lock()
+_EDITOR_MARK: Final = "__observable_editor_hook__"
+
+
+def install_data_editor_hook(hook: EditorHook) -> None:
+    """Route every ``st.data_editor`` call through ``hook`` (installed once per process).
+
+    ``DataEditorMixin.data_editor`` is wrapped on the class (and ``st.data_editor``,
+    bound at import, is bound again); the hook decides per call and passes a call it
+    does not steer straight to Streamlit's own method.
+    """
+    from streamlit.elements.widgets.data_editor import DataEditorMixin
+
+    with _editor_lock:
+        _editor_hook[:] = [hook]
+        original = DataEditorMixin.data_editor
+        if getattr(original, _EDITOR_MARK, False):
+            return
+
+        def data_editor(self: Any, data: Any, **kwargs: Any) -> Any:
+            """Streamlit's ``data_editor``, seen first by the installed hook."""
+
+            def draw(shown: Any, **arguments: Any) -> Any:
+                return original(self, shown, **arguments)
+
+            return _editor_hook[0](draw, self, data, kwargs)
+
+        setattr(data_editor, _EDITOR_MARK, True)
+        data_editor.__doc__ = original.__doc__
+        DataEditorMixin.data_editor = data_editor  # type: ignore[method-assign]
+        # ``st.data_editor`` is ``_main.data_editor`` bound at import: bind it again.
+        streamlit.data_editor = streamlit._main.data_editor
+
+
+def element_position(dg: Any) -> str:
+    """Return where ``dg`` draws its next element (stable across sessions of one layout)."""
+    return str(dg._get_delta_path_str())
+
+
 def widget_owns_key(key: str) -> bool:
     """True when ``key`` in ``st.session_state`` is (or was) a widget's key in this session."""
     state = session_state_internals()
@@ -920,9 +970,12 @@ def session_is_connected(session_id: str) -> bool:
 
 
 __all__ += [
+    "EditorHook",
     "FormActivity",
     "WidgetHook",
     "WidgetRegistration",
+    "element_position",
+    "install_data_editor_hook",
     "install_widget_hook",
     "is_internal_key",
     "on_session_end",

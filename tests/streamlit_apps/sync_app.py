@@ -6,6 +6,7 @@ as ``name=value`` so tests can read what the session shows.
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 from observable_streamlit import not_synced, room_presence, select_room, sync
 
@@ -49,6 +50,7 @@ with sync(room, readonly=viewer):
     with st.form("chat", clear_on_submit=True):
         message = st.text_input("message", key="message")
         st.form_submit_button("send")
+    table = st.data_editor(pd.DataFrame({"item": ["tea", "cake"], "qty": [1, 2]}), key="table")
     presence = room_presence(room)
 
 for label, value in {
@@ -72,6 +74,7 @@ for label, value in {
     "message": message,
     "y": y,
     "y_changes": st.session_state.get("y_changes", 0),
+    "table": ",".join(f"{i}:{q}" for i, q in zip(table["item"], table["qty"], strict=True)),
     "presence": presence.count,
     "runs": st.session_state.runs,
 }.items():

@@ -394,6 +394,7 @@ class StreamlitSession:
         self._script_is_running = False
         self._widgets: dict[str, WidgetInfo] = {}
         self._widget_values: dict[str, Any] = {}  # id -> WidgetState proto
+        self._tables: dict[str, bytes] = {}  # data editor id -> Arrow IPC bytes drawn
         self._screen: dict[tuple[int, ...], tuple[str, str, str]] = {}
         self._compile_errors: list[str] = []
         self._unresolved_refs = 0
@@ -570,6 +571,8 @@ class StreamlitSession:
             self._widgets[widget_id] = WidgetInfo(
                 kind=element_kind, id=widget_id, label=label, fragment_id=delta.fragment_id
             )
+            if element_kind == "dataframe":
+                self._tables[widget_id] = bytes(payload.arrow_data.data)
             if self._adopt_server_values and getattr(payload, "set_value", False):
                 self._adopt(widget_id, payload)
 
@@ -667,6 +670,14 @@ class StreamlitSession:
             if info.label == target:
                 return info
         raise LookupError(f"no widget with key or label {target!r}; have {widgets}")
+
+    def table(self, widget_id: str) -> Any:
+        """Return the table a data editor was last drawn with, as a pandas DataFrame."""
+        import pyarrow as pa
+
+        with self._cond:
+            data = self._tables[widget_id]
+        return pa.ipc.open_stream(data).read_all().to_pandas()
 
     def click(self, target: str) -> None:
         """Click a button (by key or label): send its trigger, like the browser does."""

@@ -11,6 +11,7 @@ import streamlit as st
 
 from .._runtime import (
     current_session_id,
+    install_data_editor_hook,
     install_widget_hook,
     is_internal_key,
     stop_watching_forms,
@@ -21,6 +22,7 @@ from .._same import indistinguishable
 from ._layout import MISSING, STATE, WIDGETS, bind, plain, room_mapping
 from ._sessions import SessionRecord, record
 from .active import ActiveBlock, active_block, reset_active_block, set_active_block
+from .editors import sync_data_editor
 from .presence import join, leave, watch_disconnects
 from .rooms import Room
 from .widgets import sync_widget
@@ -84,6 +86,7 @@ class sync:
         self._switch(rec, self.room)
         if session_id is not None:
             install_widget_hook(sync_widget)
+            install_data_editor_hook(sync_data_editor)
             watch_disconnects()
         bind(self.room.name, WIDGETS)
         bind(self.room.name, STATE)

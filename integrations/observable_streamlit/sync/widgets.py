@@ -26,6 +26,7 @@ from typing import Any
 from .._runtime import WidgetRegistration
 from ._layout import MISSING, WIDGETS, plain, room_mapping
 from .active import active_block
+from .editors import EDITOR_KEY_PREFIX
 
 __all__ = ["sync_widget"]
 
@@ -38,6 +39,7 @@ def sync_widget(registration: WidgetRegistration, register: Callable[[str | None
     if (
         block is None
         or registration.is_action
+        or (registration.user_key or "").startswith(EDITOR_KEY_PREFIX)
         or (registration.user_key is not None and registration.user_key in block.private)
     ):
         return register(registration.user_key)
