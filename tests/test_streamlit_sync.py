@@ -238,12 +238,13 @@ def test_a_pushed_value_calls_no_on_change_in_the_receiving_session(
 EDITOR_PREFIX = "$$STREAMLIT_INTERNAL_KEY_observable_sync_editor_"
 
 
-def _edit(session: StreamlitSession, row: int, column: str, value: Any) -> str:
-    """Edit one cell of the session's (newest) data editor, as the browser sends it."""
+def _edit(session: StreamlitSession, edits: dict[int, dict[str, Any]]) -> str:
+    """Send the edits of the session's (newest) data editor, as the browser sends them."""
     import json
 
     editor = next(w for w in reversed(_widgets(session)) if w.id == _editor_id(session))
-    delta = {"edited_rows": {str(row): {column: value}}, "added_rows": [], "deleted_rows": []}
+    rows = {str(row): cells for row, cells in edits.items()}
+    delta = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
     session.set_value(editor.key, "string_value", json.dumps(delta))
     return editor.id
 
@@ -269,15 +270,17 @@ def test_data_editor_edits_reach_the_other_editor(server: StreamlitServer) -> No
     """A edits a cell: B's editor is redrawn with A's table; B's edit then reaches A."""
     room = _room()
     a, b = _open(server, room), _open(server, room)
-    first = _edit(a, 0, "qty", 5)
+    _edit(a, {0: {"qty": 4}})
+    b.wait_for_text("table=tea:4,cake:2")
+    first = _edit(a, {0: {"qty": 5}})  # A's editor keeps its edits: the browser sends them all
     a.wait_for_text("table=tea:5,cake:2")
     b.wait_for_text("table=tea:5,cake:2")
     assert _drawn_table(b) == [("tea", 5), ("cake", 2)]  # B's grid shows it, not only B's code
-    _edit(b, 1, "qty", 9)
+    _edit(b, {1: {"qty": 9}})
     a.wait_for_text("table=tea:5,cake:9")
     assert _drawn_table(a) == [("tea", 5), ("cake", 9)]
     assert _editor_id(a) != first  # A's editor was remounted on the new table
-    _edit(a, 0, "qty", 6)  # and A edits the table it now shows
+    _edit(a, {0: {"qty": 6}})  # and A edits the table it now shows
     b.wait_for_text("table=tea:6,cake:9")
     a.wait_quiet(0.75)
     assert "table=tea:6,cake:9" in a.screen(), a.screen()
