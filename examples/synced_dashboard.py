@@ -1,4 +1,4 @@
-"""A dashboard a room of people drive together: filters, a chart and a shared note.
+"""A dashboard a room of people drive together: filters, a chart, targets and a note.
 
 Run: ``streamlit run examples/synced_dashboard.py``, open it in two browsers, join the
 same room (or share the ``?room=`` link) and move a filter. Add ``&mode=viewer`` to the
@@ -51,6 +51,12 @@ with sync(room, readonly=viewer):
         )
         smooth = st.toggle("7-day average", value=True)
         note = st.text_area("Shared note", key="note", placeholder="what we decided")
+        targets = st.data_editor(
+            pd.DataFrame({"product": ["Tea", "Coffee", "Cocoa"], "target": [4000, 6000, 3000]}),
+            key="targets",
+            hide_index=True,
+            disabled=["product"],
+        )
         nickname = st.text_input("Your nickname (private)", key=not_synced("nickname"))
     with right:
         data = sales()
@@ -64,6 +70,8 @@ with sync(room, readonly=viewer):
             chart = chart.rolling(7, min_periods=1).mean()
         st.line_chart(chart)
         st.metric("Units in view", f"{int(picked['units'].sum()):,}")
+        goal = int(targets[targets["product"].isin(products)]["target"].sum())
+        st.metric("Target for these products", f"{goal:,}")
         if st.button("Celebrate"):  # an action: only this tab gets balloons
             st.balloons()
 if nickname:

@@ -62,7 +62,7 @@ def _open(server: StreamlitServer, room: str, *, viewer: bool = False) -> Stream
     from urllib.parse import quote
 
     query = f"room={quote(room, safe='')}" + ("&mode=viewer" if viewer else "")
-    session = server.session(query_string=query)
+    session = server.session(query_string=query, adopt_server_values=True)
     session.wait_quiet(0.5)
     return session
 
@@ -191,3 +191,96 @@ def test_switching_rooms_leaves_the_old_one(server: StreamlitServer) -> None:
     mover.wait_for_text("x=3")
     stay.wait_quiet(0.75)
     assert "x=0" in stay.screen()
+
+
+def test_a_clear_on_submit_form_is_cleared_in_every_session(server: StreamlitServer) -> None:
+    """A submits a ``clear_on_submit`` form: A's run gets the message, every field clears."""
+    room = _room()
+    a, b = _open(server, room), _open(server, room)
+    b.set_text("message", "half typed")  # the harness sends a form field at once
+    a.wait_for_text("message=half typed")
+    mark = a.mark()
+    a.set_text("message", "hello")
+    a.wait_for_runs(1, since=mark)
+    mark = a.mark()
+    a.click("send")
+    run = a.wait_for_runs(1, since=mark)[-1]
+    assert "message=hello" in run.texts  # the submission itself is A's, as in Streamlit
+    b.wait_for_text("message=")
+    late = _open(server, room)
+    assert "message=" in late.screen(), late.screen()
+    a.set_text("note", "later")  # A's next run must not bring the message back
+    b.wait_for_text("note=later")
+    a.wait_quiet(0.75)
+    assert "message=" in b.screen() and "message=" in a.screen()
+
+
+def test_a_pushed_value_calls_no_on_change_in_the_receiving_session(
+    server: StreamlitServer,
+) -> None:
+    """B's ``on_change`` runs for B's own moves only, not for values pushed from A."""
+    room = _room()
+    a, b = _open(server, room), _open(server, room)
+    b.set_value("y", "double_array_value", DoubleArray(data=[3]))
+    b.wait_for_text("y_changes=1")
+    a.wait_for_text("y=3")
+    a.set_value("y", "double_array_value", DoubleArray(data=[7]))
+    b.wait_for_text("y=7")
+    a.set_text("note", "rerun b")  # a server-side rerun of B right after the push
+    b.wait_for_text("note=rerun b")
+    b.click("bump")  # and one of B's own, with what B's browser now shows
+    a.wait_for_text("counter=1")
+    b.wait_quiet(0.75)
+    assert "y_changes=1" in b.screen() and "y=7" in b.screen(), b.screen()
+    assert "y=7" in a.screen(), a.screen()
+
+
+EDITOR_PREFIX = "$$STREAMLIT_INTERNAL_KEY_observable_sync_editor_"
+
+
+def _edit(session: StreamlitSession, edits: dict[int, dict[str, Any]]) -> str:
+    """Send the edits of the session's (newest) data editor, as the browser sends them."""
+    import json
+
+    editor = next(w for w in reversed(_widgets(session)) if w.id == _editor_id(session))
+    rows = {str(row): cells for row, cells in edits.items()}
+    delta = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    session.set_value(editor.key, "string_value", json.dumps(delta))
+    return editor.id
+
+
+def _widgets(session: StreamlitSession) -> list[Any]:
+    with session._cond:
+        return list(session._widgets.values())
+
+
+def _editor_id(session: StreamlitSession) -> str:
+    """The element id of the session's newest synced data editor."""
+    editors = [w.id for w in _widgets(session) if (w.key or "").startswith(EDITOR_PREFIX)]
+    return editors[-1]
+
+
+def _drawn_table(session: StreamlitSession) -> list[tuple[str, int]]:
+    """The rows the session's newest editor shows in the browser (its Arrow data)."""
+    frame = session.table(_editor_id(session))
+    return list(zip(frame["item"], frame["qty"], strict=True))
+
+
+def test_data_editor_edits_reach_the_other_editor(server: StreamlitServer) -> None:
+    """A edits a cell: B's editor is redrawn with A's table; B's edit then reaches A."""
+    room = _room()
+    a, b = _open(server, room), _open(server, room)
+    _edit(a, {0: {"qty": 4}})
+    b.wait_for_text("table=tea:4,cake:2")
+    first = _edit(a, {0: {"qty": 5}})  # A's editor keeps its edits: the browser sends them all
+    a.wait_for_text("table=tea:5,cake:2")
+    b.wait_for_text("table=tea:5,cake:2")
+    assert _drawn_table(b) == [("tea", 5), ("cake", 2)]  # B's grid shows it, not only B's code
+    _edit(b, {1: {"qty": 9}})
+    a.wait_for_text("table=tea:5,cake:9")
+    assert _drawn_table(a) == [("tea", 5), ("cake", 9)]
+    assert _editor_id(a) != first  # A's editor was remounted on the new table
+    _edit(a, {0: {"qty": 6}})  # and A edits the table it now shows
+    b.wait_for_text("table=tea:6,cake:9")
+    a.wait_quiet(0.75)
+    assert "table=tea:6,cake:9" in a.screen(), a.screen()

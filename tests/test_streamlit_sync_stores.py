@@ -57,3 +57,23 @@ def test_two_servers_on_one_redis_share_a_room() -> None:
             a.wait_for_text("presence=1")
             logs = one.log_text() + two.log_text()
     assert "Traceback" not in logs, logs
+
+
+def test_members_of_a_crashed_server_expire_with_its_lease() -> None:
+    """Server 1 is SIGKILLed: server 2's presence drops its member once the lease runs out."""
+    require_streamlit_harness()
+    with redis_server() as redis:
+        env = {
+            "OBSERVABLE_STORE_URL": f"{redis.url}?store=lease-test",
+            "OBSERVABLE_SYNC_LEASE": "3",
+        }
+        with StreamlitServer(APP, env=env) as one, StreamlitServer(APP, env=env) as two:
+            one.session(query_string="room=crash")
+            b = two.session(query_string="room=crash")
+            b.wait_for_text("presence=2")
+            one.kill()  # no disconnect, no goodbye: only the lease can tell
+            b.wait_for_text("presence=1", timeout=30.0)  # B sends nothing: a rerun shows it
+            fresh = two.session(query_string="room=crash")
+            fresh.wait_for_text("presence=2")  # B and the newcomer, no ghost
+            log = two.log_text()
+    assert "Traceback" not in log, log

@@ -635,6 +635,17 @@ def _copy_client_state(source: ClientState) -> ClientState:
 # ``SessionState._new_widget_state`` / ``_key_id_mapper``
 #     The value the browser sent this run (to tell a user's action from a server-side
 #     rerun) and whether a session-state key belongs to a widget.
+# ``ScriptRunContext.enqueue`` (wrapped on the run's instance)
+#     To see which ``st.form(clear_on_submit=True)`` blocks and which fields and submit
+#     buttons a ``sync`` block draws: Streamlit keeps ``clear_on_submit`` only in the
+#     block proto it sends to the browser.
+# ``DataEditorMixin.data_editor`` (wrapped on the class, once) and
+# ``DeltaGenerator._get_delta_path_str``
+#     Streamlit cannot push edits into a mounted editor (the browser restores an
+#     editor's edits only from its own widget manager, at mount). So a synced editor is
+#     drawn with the room's data and a hidden key that changes when another session
+#     changed that data: the editor remounts showing it. Outside ``sync`` the wrapper
+#     calls Streamlit's method unchanged. The delta path names an unkeyed editor.
 # ``Runtime.disconnect_session`` / ``Runtime.close_session``
 #     Wrapped on the runtime instance so presence drops a tab the moment it goes away.
 # ----------------------------------------------------------------------------------------
@@ -702,6 +713,10 @@ class WidgetRegistration:
         except KeyError:
             return _MISSING
 
+    def default_wire(self) -> Any:
+        """Return the wire value of the widget's default (what a cleared form shows)."""
+        return self.wire(self._metadata.deserializer(None))
+
     def push(self, wire: Any) -> None:
         """Make the widget show ``wire`` this run, in the browser too (like session state)."""
         key = self.state_key
@@ -766,6 +781,136 @@ def install_widget_hook(hook: WidgetHook) -> bool:
     return True
 
 
+@dataclass(eq=False)
+class FormActivity:
+    """What one ``sync`` block drew of forms: clear-on-submit forms, fields, submit buttons."""
+
+    clearing: set[str] = field(default_factory=set)
+    fields: dict[str, str] = field(default_factory=dict)  # widget id -> form id
+    submitters: dict[str, str] = field(default_factory=dict)  # submit button id -> form id
+
+    def see(self, msg: Any) -> None:
+        """Fold one outgoing ForwardMsg in (only deltas that add blocks or elements)."""
+        if msg.WhichOneof("type") != "delta":
+            return
+        delta = msg.delta
+        kind = delta.WhichOneof("type")
+        if kind == "add_block" and delta.add_block.WhichOneof("type") == "form":
+            if delta.add_block.form.clear_on_submit:
+                self.clearing.add(delta.add_block.form.form_id)
+        elif kind == "new_element":
+            element_kind = delta.new_element.WhichOneof("type")
+            payload = getattr(delta.new_element, element_kind) if element_kind else None
+            form_id = getattr(payload, "form_id", "")
+            widget_id = getattr(payload, "id", "")
+            if not (isinstance(form_id, str) and form_id and isinstance(widget_id, str)):
+                return
+            if element_kind == "button" and getattr(payload, "is_form_submitter", False):
+                self.submitters[widget_id] = form_id
+            else:
+                self.fields[widget_id] = form_id
+
+    def cleared_fields(self) -> set[str]:
+        """Return the ids of fields of clear-on-submit forms submitted in this run."""
+        state = session_state_internals()
+        if state is None:
+            return set()
+        submitted = set()
+        for button_id, form_id in self.submitters.items():
+            if form_id in self.clearing and _trigger_fired(state, button_id):
+                submitted.add(form_id)
+        return {w for w, f in self.fields.items() if f in submitted}
+
+
+def _trigger_fired(state: Any, widget_id: str) -> bool:
+    """True when the button ``widget_id`` was pressed for this run."""
+    try:
+        return bool(state[widget_id])
+    except KeyError:
+        return False
+
+
+_WATCHERS_ATTRIBUTE: Final = "_observable_form_watchers"
+
+
+def watch_forms() -> FormActivity | None:
+    """Start recording forms the calling script run draws; None off a script thread.
+
+    Wraps ``enqueue`` on the run's ``ScriptRunContext`` instance (the class and other
+    sessions are untouched); every message still goes out unchanged.
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return None
+    watchers: list[FormActivity] | None = ctx.__dict__.get(_WATCHERS_ATTRIBUTE)
+    if watchers is None:
+        watchers = []
+        original = ctx.enqueue
+
+        def enqueue(msg: Any) -> None:
+            """Let the watchers see the message, then send it as Streamlit would."""
+            for watcher in list(watchers):
+                watcher.see(msg)
+            original(msg)
+
+        ctx.__dict__[_WATCHERS_ATTRIBUTE] = watchers
+        ctx.__dict__["enqueue"] = enqueue
+    activity = FormActivity()
+    watchers.append(activity)
+    return activity
+
+
+def stop_watching_forms(activity: FormActivity | None) -> None:
+    """Stop recording for ``activity`` (from :func:`watch_forms`)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    watchers = None if ctx is None else ctx.__dict__.get(_WATCHERS_ATTRIBUTE)
+    if activity is not None and watchers is not None and activity in watchers:
+        watchers.remove(activity)
+
+
+EditorHook = Callable[[Callable[..., Any], Any, Any, dict[str, Any]], Any]
+"""``hook(draw, dg, data, kwargs)``: ``draw(data, **kwargs)`` runs ``st.data_editor``."""
+
+_editor_hook: list[EditorHook] = []
+_editor_lock = threading.Lock()
+_EDITOR_MARK: Final = "__observable_editor_hook__"
+
+
+def install_data_editor_hook(hook: EditorHook) -> None:
+    """Route every ``st.data_editor`` call through ``hook`` (installed once per process).
+
+    ``DataEditorMixin.data_editor`` is wrapped on the class (and ``st.data_editor``,
+    bound at import, is bound again); the hook decides per call and passes a call it
+    does not steer straight to Streamlit's own method.
+    """
+    from streamlit.elements.widgets.data_editor import DataEditorMixin
+
+    with _editor_lock:
+        _editor_hook[:] = [hook]
+        original = DataEditorMixin.data_editor
+        if getattr(original, _EDITOR_MARK, False):
+            return
+
+        def data_editor(self: Any, data: Any, **kwargs: Any) -> Any:
+            """Streamlit's ``data_editor``, seen first by the installed hook."""
+
+            def draw(shown: Any, **arguments: Any) -> Any:
+                return original(self, shown, **arguments)
+
+            return _editor_hook[0](draw, self, data, kwargs)
+
+        setattr(data_editor, _EDITOR_MARK, True)
+        data_editor.__doc__ = original.__doc__
+        DataEditorMixin.data_editor = data_editor  # type: ignore[method-assign]
+        # ``st.data_editor`` is ``_main.data_editor`` bound at import: bind it again.
+        streamlit.data_editor = streamlit._main.data_editor
+
+
+def element_position(dg: Any) -> str:
+    """Return where ``dg`` draws its next element (stable across sessions of one layout)."""
+    return str(dg._get_delta_path_str())
+
+
 def widget_owns_key(key: str) -> bool:
     """True when ``key`` in ``st.session_state`` is (or was) a widget's key in this session."""
     state = session_state_internals()
@@ -825,13 +970,19 @@ def session_is_connected(session_id: str) -> bool:
 
 
 __all__ += [
+    "EditorHook",
+    "FormActivity",
     "WidgetHook",
     "WidgetRegistration",
+    "element_position",
+    "install_data_editor_hook",
     "install_widget_hook",
     "is_internal_key",
     "on_session_end",
     "session_is_connected",
     "session_state_internals",
+    "stop_watching_forms",
+    "watch_forms",
     "widget_owns_key",
 ]
 

@@ -6,11 +6,19 @@ as ``name=value`` so tests can read what the session shows.
 
 import datetime as dt
 
+import pandas as pd
 import streamlit as st
 from observable_streamlit import not_synced, room_presence, select_room, sync
 
 st.session_state.setdefault("runs", 0)
 st.session_state.runs += 1
+
+
+def count_level_changes() -> None:
+    """``on_change`` of the "y" slider: count calls in this session only."""
+    key = not_synced("y_changes")
+    st.session_state[key] = st.session_state.get(key, 0) + 1
+
 
 room = select_room()
 viewer = st.query_params.get("mode") == "viewer"
@@ -35,9 +43,14 @@ with sync(room, readonly=viewer):
         st.balloons()
     if st.button("bump"):
         st.session_state["counter"] = st.session_state.get("counter", 0) + 1
+    y = st.slider("y", 0, 10, key="y", on_change=count_level_changes)
     with st.form("form"):
         topic = st.text_input("topic", key="topic")
         st.form_submit_button("submit")
+    with st.form("chat", clear_on_submit=True):
+        message = st.text_input("message", key="message")
+        st.form_submit_button("send")
+    table = st.data_editor(pd.DataFrame({"item": ["tea", "cake"], "qty": [1, 2]}), key="table")
     presence = room_presence(room)
 
 for label, value in {
@@ -58,6 +71,10 @@ for label, value in {
     "presses": st.session_state.get("presses", 0),
     "counter": st.session_state.get("counter", 0),
     "topic": topic,
+    "message": message,
+    "y": y,
+    "y_changes": st.session_state.get("y_changes", 0),
+    "table": ",".join(f"{i}:{q}" for i, q in zip(table["item"], table["qty"], strict=True)),
     "presence": presence.count,
     "runs": st.session_state.runs,
 }.items():

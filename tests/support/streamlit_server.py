@@ -249,6 +249,12 @@ class StreamlitServer:
             self._log_path.unlink(missing_ok=True)
             self._log_path = None
 
+    def kill(self) -> None:
+        """Crash the server: SIGKILL, so no shutdown code runs (:meth:`stop` cleans up)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait(timeout=self._stop_timeout)
+
     # -- facts -----------------------------------------------------------------
 
     @property
@@ -286,16 +292,23 @@ class StreamlitServer:
         first_run: bool = True,
         open_timeout: float = 10.0,
         auto_rerun: bool = False,
+        adopt_server_values: bool = False,
     ) -> StreamlitSession:
         """Open a session (closed by :meth:`stop`); by default wait for its first run.
 
         With ``auto_rerun``, the session reruns ``st.fragment(run_every=...)`` fragments
-        on their timers, as a browser does.
+        on their timers, as a browser does. With ``adopt_server_values``, a value the
+        server sets on a widget this session has set (``set_value``) replaces the one it
+        remembered, as the browser does.
         """
         if not self.running:
             raise StreamlitServerError(f"server is not running:\n{self.log_tail()}")
         session = StreamlitSession(
-            self.ws_url, query_string=query_string, page_name=page_name, auto_rerun=auto_rerun
+            self.ws_url,
+            query_string=query_string,
+            page_name=page_name,
+            auto_rerun=auto_rerun,
+            adopt_server_values=adopt_server_values,
         )
         session.connect(open_timeout=open_timeout)
         self._sessions.append(session)
@@ -350,11 +363,18 @@ class StreamlitSession:
     """A WebSocket client that behaves like one browser tab of a Streamlit app."""
 
     def __init__(
-        self, ws_url: str, *, query_string: str = "", page_name: str = "", auto_rerun: bool = False
+        self,
+        ws_url: str,
+        *,
+        query_string: str = "",
+        page_name: str = "",
+        auto_rerun: bool = False,
+        adopt_server_values: bool = False,
     ) -> None:
         """Describe a session; :meth:`connect` opens the socket.
 
-        With ``auto_rerun``, fragments with ``run_every`` are rerun on their timers.
+        With ``auto_rerun``, fragments with ``run_every`` are rerun on their timers; with
+        ``adopt_server_values``, server-set widget values replace remembered ones.
         """
         self.ws_url = ws_url
         self.query_string = query_string
@@ -374,10 +394,12 @@ class StreamlitSession:
         self._script_is_running = False
         self._widgets: dict[str, WidgetInfo] = {}
         self._widget_values: dict[str, Any] = {}  # id -> WidgetState proto
+        self._tables: dict[str, bytes] = {}  # data editor id -> Arrow IPC bytes drawn
         self._screen: dict[tuple[int, ...], tuple[str, str, str]] = {}
         self._compile_errors: list[str] = []
         self._unresolved_refs = 0
         self._auto_rerun = auto_rerun
+        self._adopt_server_values = adopt_server_values
         self._timers: dict[str, float] = {}  # fragment id -> run_every interval (s)
         self._timer_thread: threading.Thread | None = None
 
@@ -549,6 +571,29 @@ class StreamlitSession:
             self._widgets[widget_id] = WidgetInfo(
                 kind=element_kind, id=widget_id, label=label, fragment_id=delta.fragment_id
             )
+            if element_kind == "dataframe":
+                self._tables[widget_id] = bytes(payload.arrow_data.data)
+            if self._adopt_server_values and getattr(payload, "set_value", False):
+                self._adopt(widget_id, payload)
+
+    def _adopt(self, widget_id: str, payload: Any) -> None:
+        """Take a server-set widget value, as the browser does (widgets this session set)."""
+        sent = self._widget_values.get(widget_id)
+        if sent is None:
+            return
+        field_name = sent.WhichOneof("value")
+        source = next((n for n in ("value", "raw_value", "raw_values") if hasattr(payload, n)), "")
+        if not field_name or not source:
+            return
+        value = getattr(payload, source)
+        sent = type(sent).FromString(sent.SerializeToString())  # readers hold the old one
+        self._widget_values[widget_id] = sent
+        if field_name.endswith("_array_value"):
+            target = getattr(sent, field_name)
+            del target.data[:]
+            target.data.extend(value if not isinstance(value, str | int | float) else [value])
+        elif isinstance(value, str | bool | int | float):
+            setattr(sent, field_name, value)
 
     def _prune_screen(self, run: ScriptRun) -> None:
         """Drop texts a finished run did not redraw, as the frontend drops stale elements."""
@@ -625,6 +670,14 @@ class StreamlitSession:
             if info.label == target:
                 return info
         raise LookupError(f"no widget with key or label {target!r}; have {widgets}")
+
+    def table(self, widget_id: str) -> Any:
+        """Return the table a data editor was last drawn with, as a pandas DataFrame."""
+        import pyarrow as pa
+
+        with self._cond:
+            data = self._tables[widget_id]
+        return pa.ipc.open_stream(data).read_all().to_pandas()
 
     def click(self, target: str) -> None:
         """Click a button (by key or label): send its trigger, like the browser does."""

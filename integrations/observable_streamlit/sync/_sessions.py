@@ -18,6 +18,7 @@ class SessionRecord:
     last_sent: dict[str, Any] = field(default_factory=dict)
     rooms: dict[str, str] = field(default_factory=dict)  # block name -> room name
     private: set[str] = field(default_factory=set)
+    editors: dict[str, Any] = field(default_factory=dict)  # synced data editors' views
 
     @property
     def member(self) -> str:

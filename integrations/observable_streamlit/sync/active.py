@@ -6,6 +6,7 @@ import contextvars
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .._runtime import FormActivity, WidgetRegistration
 from ._sessions import SessionRecord
 
 if TYPE_CHECKING:
@@ -16,13 +17,19 @@ __all__ = ["ActiveBlock", "active_block", "reset_active_block", "set_active_bloc
 
 @dataclass
 class ActiveBlock:
-    """One ``with sync(room):`` in progress: its room, mode, private keys and refusals."""
+    """One ``with sync(room):`` in progress: its room, mode, private keys and refusals.
+
+    ``widgets`` maps each synced widget's id to its room key and registration;
+    ``forms`` records the forms the block draws.
+    """
 
     room: Room
     readonly: bool
     record: SessionRecord
     private: set[str] = field(default_factory=set)
     refused: set[str] = field(default_factory=set)
+    widgets: dict[str, tuple[str, WidgetRegistration]] = field(default_factory=dict)
+    forms: FormActivity | None = None
 
 
 _active: contextvars.ContextVar[ActiveBlock | None] = contextvars.ContextVar(

@@ -11,14 +11,18 @@ import streamlit as st
 
 from .._runtime import (
     current_session_id,
+    install_data_editor_hook,
     install_widget_hook,
     is_internal_key,
+    stop_watching_forms,
+    watch_forms,
     widget_owns_key,
 )
 from .._same import indistinguishable
-from ._layout import STATE, WIDGETS, bind, plain, room_mapping
+from ._layout import MISSING, STATE, WIDGETS, bind, plain, room_mapping
 from ._sessions import SessionRecord, record
 from .active import ActiveBlock, active_block, reset_active_block, set_active_block
+from .editors import sync_data_editor
 from .presence import join, leave, watch_disconnects
 from .rooms import Room
 from .widgets import sync_widget
@@ -82,11 +86,13 @@ class sync:
         self._switch(rec, self.room)
         if session_id is not None:
             install_widget_hook(sync_widget)
+            install_data_editor_hook(sync_data_editor)
             watch_disconnects()
         bind(self.room.name, WIDGETS)
         bind(self.room.name, STATE)
         join(self.room, rec, viewer=self.readonly)
         self._active = ActiveBlock(self.room, self.readonly, rec, private=rec.private)
+        self._active.forms = watch_forms()
         self._adopt_state(self._active)
         self._snapshot = {k: _copy(v) for k, v in _user_state(self._active).items()}
         self._token = set_active_block(self._active)
@@ -101,8 +107,12 @@ class sync:
         """Write the session-state values the block changed; show refusals when read-only."""
         reset_active_block(self._token)
         active, self._active = self._active, None
+        if active is not None:
+            stop_watching_forms(active.forms)
         if active is None or exc_type is not None:
             return
+        if not active.readonly:
+            _clear_submitted_forms(active)
         changed = {
             k: v
             for k, v in _user_state(active).items()
@@ -152,6 +162,28 @@ def leave_room(block: str = "main") -> None:
 
 
 _ABSENT = object()
+
+
+def _clear_submitted_forms(active: ActiveBlock) -> None:
+    """Give the room the defaults of fields of a ``clear_on_submit`` form submitted here.
+
+    The submitting browser clears its own fields; every other session of the room
+    adopts the cleared values from the room.
+    """
+    if active.forms is None:
+        return
+    cleared = active.forms.cleared_fields()
+    if not cleared:
+        return
+    widgets = room_mapping(active.room.name, WIDGETS)
+    for widget_id in cleared:
+        if widget_id not in active.widgets:
+            continue
+        key, registration = active.widgets[widget_id]
+        value = registration.default_wire()
+        active.record.last_sent[widget_id] = value  # the browser clears itself
+        if plain(widgets.get(key, MISSING)) != value:
+            widgets[key] = value
 
 
 def _user_state(active: ActiveBlock) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import streamlit as st
 from .._runtime import current_session_id, on_session_end
 from ._layout import PRESENCE, bind, plain, room_mapping
 from ._sessions import SessionRecord, forget, member_id, records
+from .lease import live_servers, start_leases
 from .rooms import Room
 
 __all__ = ["Presence", "join", "leave", "room_presence", "watch_disconnects"]
@@ -49,6 +50,7 @@ def label_of(record: SessionRecord, viewer: bool) -> str:
 
 def join(room: Room, record: SessionRecord, *, viewer: bool) -> None:
     """Add the session to the room's presence, dropping this server's stale members."""
+    start_leases(server_id)
     members = room_mapping(room.name, PRESENCE)
     me = server_id()
     live = records()
@@ -87,6 +89,8 @@ def room_presence(room: Room | None) -> Presence:
     bind(room.name, PRESENCE)
     members: dict[str, Any] = plain(room_mapping(room.name, PRESENCE))
     session_id = current_session_id()
+    alive = live_servers() | {server_id()}
+    members = {m: e for m, e in members.items() if e.get("server") in alive}
     mine = None if session_id is None else members.get(member_id(session_id))
     labels = sorted(str(entry.get("label", "?")) for entry in members.values())
     return Presence(labels, None if mine is None else str(mine.get("label")))

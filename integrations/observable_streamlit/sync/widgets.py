@@ -26,6 +26,7 @@ from typing import Any
 from .._runtime import WidgetRegistration
 from ._layout import MISSING, WIDGETS, plain, room_mapping
 from .active import active_block
+from .editors import EDITOR_KEY_PREFIX
 
 __all__ = ["sync_widget"]
 
@@ -38,6 +39,7 @@ def sync_widget(registration: WidgetRegistration, register: Callable[[str | None
     if (
         block is None
         or registration.is_action
+        or (registration.user_key or "").startswith(EDITOR_KEY_PREFIX)
         or (registration.user_key is not None and registration.user_key in block.private)
     ):
         return register(registration.user_key)
@@ -56,6 +58,9 @@ def sync_widget(registration: WidgetRegistration, register: Callable[[str | None
             registration.push(room_value)
         except Exception:  # the room holds a value this widget cannot take (other options)
             _LOGGER.warning("observable: widget %r cannot show the room's value", key)
+        else:  # the browser adopts it: sending it back later is no action of the user
+            block.record.last_sent[registration.widget_id] = room_value
+    block.widgets[registration.widget_id] = (key, registration)
     result = register(registration.state_key)
     if not block.readonly and (acted or room_value is MISSING):
         value = registration.wire(result.value)
