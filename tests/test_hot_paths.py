@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import re
 import threading
@@ -12,6 +13,7 @@ import pytest
 
 import observable
 from observable.proxies.base import Perform, mutate
+from observable.proxies.deques import perform_bounded_append
 from observable.proxies.mappings import perform_setitem as dict_setitem
 from observable.proxies.objects import perform_setattr
 from observable.proxies.sequences import perform_append
@@ -42,6 +44,13 @@ ARGUMENTS: list[tuple[str, Callable[[Any], Any]]] = [
 CASES: list[tuple[str, Callable[[Any], Any], str, Perform, Callable[[Any, Any], Any]]] = [
     ("list.append", lambda root: root["list"], "append", perform_append, lambda p, v: p.append(v)),
     (
+        "deque.append",
+        lambda root: root["deque"],
+        "append",
+        perform_bounded_append,
+        lambda p, v: p.append(v),
+    ),
+    (
         "dict.__setitem__",
         lambda root: root["dict"],
         "setitem",
@@ -61,7 +70,14 @@ CASES: list[tuple[str, Callable[[Any], Any], str, Perform, Callable[[Any, Any], 
 
 def _fresh() -> Any:
     return observable.observe(
-        {"list": [], "dict": {"x": [1]}, "set": set(), "box": Box(), "child": {"c": 0}},
+        {
+            "list": [],
+            "deque": collections.deque(),
+            "dict": {"x": [1]},
+            "set": set(),
+            "box": Box(),
+            "child": {"c": 0},
+        },
         observable.Journal(maxlen=None),
     )
 

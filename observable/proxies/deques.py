@@ -8,9 +8,10 @@ from typing import Any, ClassVar, SupportsIndex
 
 from ..effects import Permute
 from ..values import is_noop_write, snapshot_value
-from .base import MethodTable, Mutator, Outcome, node_of, unwrap_deep
+from .base import MethodTable, Mutator, Outcome, mutate, node_of, unwrap_deep
 from .sequences import (
     LIST_MUTATORS,
+    ObservedList,
     ObservedSequence,
     item_index,
     perform_append,
@@ -106,7 +107,7 @@ def perform_imul(target: Any, times: Any) -> Outcome:
 
 DEQUE_MUTATORS: MethodTable = {
     **{name: LIST_MUTATORS[name] for name in ("remove", "clear", "reverse")},
-    "append": Mutator(perform_bounded_append, doc="Append ``item`` on the right."),
+    "append": Mutator(None, doc="Append ``item`` on the right (hand-inlined: hot)."),
     "appendleft": Mutator(_grow("extendleft", single=True), doc="Append ``item`` on the left."),
     "extend": Mutator(_grow("extend", single=False), doc="Append every item on the right."),
     "extendleft": Mutator(_grow("extendleft", single=False), doc="Append items on the left."),
@@ -128,6 +129,13 @@ class ObservedDeque(ObservedSequence):
     __slots__ = ()
     target_type: ClassVar[type] = collections.deque
     mutators = DEQUE_MUTATORS
+
+    def append(self, item: Any) -> None:
+        """Append ``item`` on the right; a full bounded deque drops its leftmost item."""
+        if self._self_node.target.maxlen is None:
+            ObservedList.append(self, item)  # type: ignore[arg-type]
+        else:
+            mutate(self, "append", perform_bounded_append, (item,), {})
 
     def copy(self) -> Any:
         """Return a plain shallow copy whose mutable items are the tracked children."""
