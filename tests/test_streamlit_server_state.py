@@ -129,7 +129,11 @@ if role == "writer":
         except RerunSuppressedError:
             st.markdown("suppressed_error")
     if st.button("force", key="force"):
-        st.markdown(f"forced={force_rerun_bound_sessions(LOG)}")
+        # The caller is rerun too, which may end this run before it draws: keep the count
+        # for the rerun to show.
+        st.session_state.forced = force_rerun_bound_sessions(LOG)
+    elif "forced" in st.session_state:
+        st.markdown(f"forced={st.session_state.pop('forced')}")
     if st.button("force_others", key="force_others"):
         st.markdown(f"forced={force_rerun_bound_sessions(LOG, include_self=False)}")
     st.button("callback", key="callback", on_click=append_in_callback)
@@ -325,7 +329,7 @@ def test_no_rerun_suppresses_and_force_rerun_forces(server: StreamlitServer) -> 
 
         mark_a, mark_b = a.mark(), b.mark()
         a.click("force")
-        assert "forced=2" in writer_runs(a, mark_a)[0].texts  # as upstream: the caller too
+        assert "forced=2" in writer_runs(a, mark_a)[1].texts  # as upstream: the caller too
         assert "len=1" in only_run(b, mark_b).texts  # the silent append, shown now
 
         mark_a, mark_b = a.mark(), b.mark()
