@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol, overload
 
 from .change import Change, Effect, Path
-from .effects import EFFECT_TYPES, as_effect
+from .effects import Attr, Item, Members, Splice
 from .errors import Conflict, JournalTruncated
 from .origin import get_origin
 
@@ -39,8 +39,9 @@ _now = time.time
 Entry = tuple[Any, ...]
 """A retained change: a :class:`Change`, or the same seven fields as a plain tuple.
 
-Hot mutators append plain tuples (with a plain ``(kind, *fields)`` effect): building the
-:class:`Change` and its effect record is left to whoever reads it.
+Hot mutators append plain tuples whose effect field holds only what the operation's
+arguments do not already say: ``append`` stores the index, ``setitem`` and ``setattr``
+the old value, ``add`` nothing. :func:`built` makes the :class:`Change` when it is read.
 """
 
 
@@ -48,14 +49,18 @@ def built(entry: Entry) -> Change:
     """Return ``entry`` as a :class:`Change` with a typed effect record."""
     if type(entry) is not tuple:
         return entry  # type: ignore[return-value]
-    seq, path, op, args, effect, origin, timestamp = entry
-    kind = _FLAT_EFFECTS.get(effect[0])
-    effect = as_effect(effect) if kind is None else _new_change(kind, effect)
+    seq, path, op, args, stored, origin, timestamp = entry
+    # Records are built with tuple.__new__: a NamedTuple's own constructor costs a
+    # Python frame and argument packing, many times the tuple itself.
+    if op == "append":
+        effect: Any = _new_change(Splice, ("splice", stored, (), args))
+    elif op == "setitem":
+        effect = _new_change(Item, ("item", args[0], stored, args[1]))
+    elif op == "setattr":
+        effect = _new_change(Attr, ("attr", args[0], stored, args[1]))
+    else:
+        effect = _new_change(Members, ("members", args, ()))
     return _new_change(Change, (seq, path, op, args, effect, origin, timestamp))
-
-
-_FLAT_EFFECTS = {kind: record for kind, record in EFFECT_TYPES.items() if kind != "sequence"}
-# Effect kinds whose plain tuple becomes the record as is (hot mutators write only these).
 
 
 class CommitGate(Protocol):

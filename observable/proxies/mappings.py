@@ -339,12 +339,7 @@ class ObservedDict(ObservedProxy):
             else:
                 new = _node(value).target if kind in PROXY_TYPES else unwrap_deep(value)
                 snapshot = snapshot_value(new)
-            if node.parent is None:
-                path: Any = ()
-            elif node.stamp == journal.epoch:
-                path = node.path
-            else:
-                path = resolve_path(node)
+            path = node.path if node.stamp == journal.epoch else resolve_path(node)
             old = _dict_get(target, key, MISSING)
             target[key] = new
             if type(old) not in SCALAR_TYPES and old is not MISSING and old is not new:
@@ -355,15 +350,7 @@ class ObservedDict(ObservedProxy):
             if type(old) not in SCALAR_TYPES and old is not MISSING:
                 old = snapshot_value(old)
             seq = journal._version + 1
-            entry = (
-                seq,
-                path,
-                "setitem",
-                (stored, snapshot),
-                ("item", stored, old, snapshot),
-                get_origin(),
-                now(),
-            )
+            entry = (seq, path, "setitem", (stored, snapshot), old, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
             if kind not in SCALAR_TYPES:

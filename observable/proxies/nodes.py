@@ -153,9 +153,11 @@ def resolve_path(node: Node) -> Path | None:
     otherwise the walk stops at the first ancestor with a current path.
     """
     parent = node.parent
-    if parent is None:
-        return ()
     epoch = node.journal.epoch
+    if parent is None:
+        node.path = ()
+        node.stamp = epoch
+        return ()
     if node.stamp == epoch:
         return node.path
     start = node

@@ -260,12 +260,7 @@ class ObservedObject(ObservedProxy):
                 snapshot = snapshot_value(new)
             else:
                 snapshot = new
-            if node.parent is None:
-                path: Any = ()
-            elif node.stamp == journal.epoch:
-                path = node.path
-            else:
-                path = resolve_path(node)
+            path = node.path if node.stamp == journal.epoch else resolve_path(node)
             if storage == 1:
                 old = _dict_get(target.__dict__, name, MISSING)
             else:
@@ -288,15 +283,7 @@ class ObservedObject(ObservedProxy):
             if type(old) not in SCALAR_TYPES and old is not MISSING:
                 old = snapshot_value(old)
             seq = journal._version + 1
-            entry = (
-                seq,
-                path,
-                "setattr",
-                (name, snapshot),
-                ("attr", name, old, snapshot),
-                get_origin(),
-                now(),
-            )
+            entry = (seq, path, "setattr", (name, snapshot), old, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
             if kind not in SCALAR_TYPES:

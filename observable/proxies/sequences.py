@@ -359,27 +359,13 @@ class ObservedList(ObservedSequence):
             else:
                 value = _node(item).target if kind in PROXY_TYPES else unwrap_deep(item)
                 snapshot = snapshot_value(value)
-            if node.parent is None:
-                path: Any = ()
-            elif node.stamp == journal.epoch:
-                path = node.path
-            else:
-                path = resolve_path(node)
+            path = node.path if node.stamp == journal.epoch else resolve_path(node)
             index = len(target)
             target.append(value)
             if path is None:
                 return
             seq = journal._version + 1
-            inserted = (snapshot,)  # the recorded args and the splice share one tuple
-            entry = (
-                seq,
-                path,
-                "append",
-                inserted,
-                ("splice", index, (), inserted),
-                get_origin(),
-                now(),
-            )
+            entry = (seq, path, "append", (snapshot,), index, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
             if not scalar:

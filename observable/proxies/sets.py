@@ -218,26 +218,12 @@ class ObservedSet(ObservedFrozenSet):
                 snapshot = snapshot_value(value)
             if value in target:
                 return
-            if node.parent is None:
-                path: Any = ()
-            elif node.stamp == journal.epoch:
-                path = node.path
-            else:
-                path = resolve_path(node)
+            path = node.path if node.stamp == journal.epoch else resolve_path(node)
             target.add(value)
             if path is None:
                 return
             seq = journal._version + 1
-            added = (snapshot,)  # the recorded args and the effect share one tuple
-            entry = (
-                seq,
-                path,
-                "add",
-                added,
-                ("members", added, ()),
-                get_origin(),
-                now(),
-            )
+            entry = (seq, path, "add", (snapshot,), None, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
             if kind not in SCALAR_TYPES:
