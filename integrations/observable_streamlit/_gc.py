@@ -16,14 +16,17 @@ the first session ran would leave every later session's objects to each collecti
 - when a session binds to the shared state for the first time, as soon as no script
   runs: ``gc.collect()`` then ``gc.freeze()``. The collection walks only what is not
   frozen yet (a few milliseconds), so no garbage is frozen;
-- when a session has left and none left for ``SETTLE`` seconds, once no script runs:
-  ``gc.unfreeze()``, ``gc.collect()``, ``gc.freeze()``. This walks every object once,
-  what Streamlit pays after every run without a freeze, and frees the cyclic garbage
-  that frozen objects left meanwhile (a closed session's, a replaced value's).
+- after sessions left, once no script runs: ``gc.unfreeze()``, ``gc.collect()``,
+  ``gc.freeze()``. This walks every object once (what Streamlit pays after every run
+  without a freeze; 50-150 ms on a loaded 2-core machine, during which a change waits)
+  and frees the cyclic garbage that frozen objects left meanwhile (a closed session's,
+  a replaced value's). It waits until no session left for ``SETTLE`` seconds, but no
+  longer than ``MAX_DELAY`` seconds after the first leave it covers, so a server with
+  steady churn pays it at most once per ``MAX_DELAY``.
 
-So garbage hidden by a freeze lives at most until the next session leaves (plus
-``SETTLE``); in a server where sessions never leave it is bounded by what the sessions
-alive at the freezes drop later.
+So garbage hidden by a freeze lives at most ``MAX_DELAY`` seconds (plus the time until
+no script runs) after a session leaves; while no session leaves it is bounded by what
+the sessions alive at the freezes drop later.
 
 Skipped when ``runner.postScriptGC`` is off (nothing to gain) and when the environment
 variable ``OBSERVABLE_STREAMLIT_GC_FREEZE`` is ``0``, ``false``, ``no`` or ``off``.
@@ -41,13 +44,24 @@ import streamlit as st
 
 from ._runtime import call_when_idle
 
-__all__ = ["FREEZE_ENV", "SETTLE", "Freezer", "freeze_long_lived", "freeze_wanted", "refreeze_all"]
+__all__ = [
+    "FREEZE_ENV",
+    "MAX_DELAY",
+    "SETTLE",
+    "Freezer",
+    "freeze_long_lived",
+    "freeze_wanted",
+    "refreeze_all",
+]
 
 FREEZE_ENV: Final = "OBSERVABLE_STREAMLIT_GC_FREEZE"
 """Set to ``0`` (or ``false``, ``no``, ``off``) to leave the garbage collector alone."""
 
-SETTLE: Final = 1.0
+SETTLE: Final = 10.0
 """Seconds without a session leaving before everything is collected and frozen again."""
+
+MAX_DELAY: Final = 60.0
+"""Seconds after a leave by which everything is collected and frozen again, churn or not."""
 
 _OFF: Final = frozenset({"0", "false", "no", "off"})
 _lock = threading.Lock()
@@ -84,11 +98,13 @@ def refreeze_all() -> bool:
 class Freezer:
     """Freezes new sessions' objects when scripts are idle; everything again after leaves."""
 
-    def __init__(self, *, settle: float = SETTLE) -> None:
-        """Refreeze everything ``settle`` seconds after the last session left."""
+    def __init__(self, *, settle: float = SETTLE, max_delay: float = MAX_DELAY) -> None:
+        """Refreeze everything ``settle`` s after the last leave, ``max_delay`` s at most."""
         self._settle = settle
+        self._max_delay = max_delay
         self._lock = threading.Lock()
         self._arrival_due = False
+        self._first_left_at = 0.0
         self._left_at = 0.0
         self._leave_due = False
 
@@ -119,6 +135,7 @@ class Freezer:
             if self._leave_due:
                 return
             self._leave_due = True
+            self._first_left_at = self._left_at
         self._schedule_leave(self._settle)
 
     def _schedule_leave(self, delay: float) -> None:
@@ -128,9 +145,10 @@ class Freezer:
                 self._leave_due = False
 
     def _settled(self) -> None:
-        """Refreeze everything if no session left for ``settle`` seconds (event loop)."""
+        """Refreeze everything once leaves settled or ``max_delay`` passed (event loop)."""
         with self._lock:
-            wait = self._left_at + self._settle - time.monotonic()
+            due = min(self._left_at + self._settle, self._first_left_at + self._max_delay)
+            wait = due - time.monotonic()
             if wait <= 0:
                 self._leave_due = False
         if wait > 0:
