@@ -15,7 +15,7 @@ the first session ran would leave every later session's objects to each collecti
 
 - when a session binds to the shared state for the first time, as soon as no script
   runs: ``gc.collect()`` then ``gc.freeze()``. The collection walks only what is not
-  frozen yet (a few milliseconds), so no garbage is frozen;
+  frozen yet (a few milliseconds), so no unfrozen garbage gets frozen;
 - after sessions left, once no script runs: ``gc.unfreeze()``, ``gc.collect()``,
   ``gc.freeze()``. This walks every object once (what Streamlit pays after every run
   without a freeze; 50-150 ms on a loaded 2-core machine, during which a change waits)
@@ -28,7 +28,8 @@ So garbage hidden by a freeze lives at most ``MAX_DELAY`` seconds (plus the time
 no script runs) after a session leaves; while no session leaves it is bounded by what
 the sessions alive at the freezes drop later.
 
-Skipped when ``runner.postScriptGC`` is off (nothing to gain) and when the environment
+Skipped when ``runner.postScriptGC`` is off (no collection after each run; Python's own
+full collections are rarer) and when the environment
 variable ``OBSERVABLE_STREAMLIT_GC_FREEZE`` is ``0``, ``false``, ``no`` or ``off``.
 """
 
