@@ -14,10 +14,11 @@ by a query parameter:
 Streamlit's ``runner.postScriptGC`` (on by default) runs ``gc.collect(2)`` after every
 script run, holding the GIL for tens of milliseconds in a process that imported pandas and
 pyarrow; with N passive sessions that is N collections in a row, whatever triggers the
-reruns. ``observable_streamlit`` therefore freezes the long-lived objects once (see
-``integrations/observable_streamlit/_gc.py``). So every approach is measured with
-Streamlit's defaults and with ``--runner.postScriptGC false``, and the observable mode also
-with the freeze turned off (``OBSERVABLE_STREAMLIT_GC_FREEZE=0``).
+reruns. ``observable_streamlit`` therefore freezes the long-lived objects, again as
+sessions arrive and leave (see ``integrations/observable_streamlit/_gc.py``). So every
+approach is measured with Streamlit's defaults and with ``--runner.postScriptGC false``,
+and the observable mode also with the freezes turned off
+(``OBSERVABLE_STREAMLIT_GC_FREEZE=0``).
 
 A stamp is ``time.monotonic()`` in the server at the mutation; Linux's monotonic clock is
 shared by every process, so the client subtracts it from the moment it received the passive

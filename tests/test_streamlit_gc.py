@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import gc
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from observable_streamlit import _gc
 
-from tests.support.streamlit_server import StreamlitServer, require_streamlit_harness
+from tests.support.streamlit_server import (
+    StreamlitServer,
+    StreamlitSession,
+    require_streamlit_harness,
+)
 
 APP = Path(__file__).parent / "streamlit_apps" / "gc_freeze.py"
 
@@ -49,5 +55,67 @@ def test_a_real_server_freezes_once_the_first_runs_are_over(
         second = server.session()
         second.wait_for_text("greeting=hello")
         assert f"frozen={frozen}" in second.screen()
+        log = server.log_text()
+    assert "Traceback" not in log, log
+
+
+REFREEZE_APP = Path(__file__).parent / "streamlit_apps" / "gc_refreeze.py"
+
+
+def _shown(session: StreamlitSession, name: str) -> str:
+    """Return the value the newest finished run showed as ``name=value``."""
+    for text in session.texts():
+        if text.startswith(f"{name}="):
+            return text.removeprefix(f"{name}=")
+    raise LookupError(f"{name}= not shown; have {session.texts()}")
+
+
+def _rerun_until(session: StreamlitSession, done: Callable[[], bool], what: str) -> None:
+    """Rerun ``session`` (as its Rerun button does) until ``done()``; fail after 60 s."""
+    deadline = time.monotonic() + 60
+    while True:
+        mark = session.mark()
+        session.rerun()
+        session.wait_for_runs(1, since=mark, timeout=20)
+        session.wait_quiet(0.1, timeout=20)
+        if done():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saw {what}; last run showed {session.texts()}")
+        time.sleep(0.2)  # poll interval between reruns, not a wait for an event
+
+
+@pytest.mark.server
+@pytest.mark.timeout(180)
+def test_later_tabs_are_frozen_and_garbage_is_freed_when_a_tab_leaves() -> None:
+    """A tab that connects later is frozen too; garbage a freeze held is freed after a leave.
+
+    With Streamlit's defaults each post-run collection skips frozen objects, so every
+    tab's own objects must be frozen, not only the first one's. What a frozen object
+    leaves as cyclic garbage is held until the next tab leaves (as documented), then
+    freed by the refreeze that follows.
+    """
+    require_streamlit_harness()
+    with StreamlitServer(REFREEZE_APP) as server:
+        first = server.session()
+        first.wait_for_text("greeting=hello", timeout=20)
+        _rerun_until(first, lambda: int(_shown(first, "frozen")) > 0, "a first freeze")
+        before = int(_shown(first, "frozen"))
+
+        second = server.session()
+        second.wait_for_text("greeting=hello", timeout=20)
+        _rerun_until(
+            first, lambda: int(_shown(first, "frozen")) > before, "the new tab's objects frozen"
+        )
+
+        mark = first.mark()
+        first.click("Let go")
+        first.wait_for_runs(1, since=mark, timeout=20)
+        first.wait_quiet(0.1, timeout=20)
+        # Frozen when the tab arrived, so Streamlit's post-run collection cannot free it.
+        assert _shown(first, "keepsake") == "alive"
+
+        second.close()
+        _rerun_until(first, lambda: _shown(first, "keepsake") == "freed", "the keepsake freed")
         log = server.log_text()
     assert "Traceback" not in log, log

@@ -36,9 +36,19 @@ class Dispatcher:
     reruns its writer again, so no loop can form.
     """
 
-    def __init__(self, store: Store, scheduler: RerunScheduler) -> None:
-        """Watch ``store`` (and its rooms) and rerun through ``scheduler``."""
+    def __init__(
+        self,
+        store: Store,
+        scheduler: RerunScheduler,
+        *,
+        on_new_session: Callable[[], None] | None = None,
+    ) -> None:
+        """Watch ``store`` (and its rooms) and rerun through ``scheduler``.
+
+        ``on_new_session()`` is called (outside the lock) when a session binds first.
+        """
         self._store = store
+        self._on_new_session = on_new_session
         self._scheduler = scheduler
         self._bindings = Bindings()
         self._lock = threading.RLock()
@@ -71,7 +81,7 @@ class Dispatcher:
                 self._subscriptions[full_key] = store.subscribe(key, self._subscriber(full_key))
             self._note_read(position, full_key if drawn else None)
         if new_session:
-            self.prune()
+            self._session_arrived()
 
     def _note_read(self, position: RunPosition, full_key: str | None) -> None:
         """Track this run; remember that its body drew ``full_key`` (under the lock)."""
@@ -114,7 +124,13 @@ class Dispatcher:
         with self._lock:
             new_session = self._bindings.watch(session_id, fragment_id)
         if new_session:
-            self.prune()
+            self._session_arrived()
+
+    def _session_arrived(self) -> None:
+        """A session bound for the first time: prune, and tell ``on_new_session``."""
+        self.prune()
+        if self._on_new_session is not None:
+            self._on_new_session()
 
     def bound_sessions(self, full_key: str) -> frozenset[str]:
         """Return the ids of the sessions bound to ``full_key``."""

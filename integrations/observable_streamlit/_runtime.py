@@ -571,19 +571,24 @@ class RerunScheduler:
 
 
 def call_when_idle(
-    callback: Callable[[], object], *, poll: float = 0.05, limit: float = 10.0
+    callback: Callable[[], object],
+    *,
+    poll: float = 0.05,
+    limit: float = 10.0,
+    delay: float = 0.0,
 ) -> bool:
     """Call ``callback`` on the event loop once no session runs a script; False without one.
 
-    Polls every ``poll`` seconds (``AppSession._scriptrunner`` of every active session);
-    after ``limit`` seconds it calls ``callback`` anyway (a script that never ends).
+    Looks first after ``delay`` seconds, then polls every ``poll`` seconds
+    (``AppSession._scriptrunner`` of every active session); ``limit`` seconds after the
+    first look it calls ``callback`` anyway (a script that never ends).
     """
     runtime = _live_runtime()
     if runtime is None:
         return False
     _check_instance_names(runtime)
     loop = runtime._get_async_objs().eventloop
-    deadline = time.monotonic() + limit
+    deadline = time.monotonic() + delay + limit
 
     def check() -> None:
         """Call back if every session is idle (or time is up), else look again later."""
@@ -603,7 +608,10 @@ def call_when_idle(
             _LOGGER.exception("observable: idle callback failed")
 
     try:
-        loop.call_soon_threadsafe(check)
+        if delay > 0:
+            loop.call_soon_threadsafe(loop.call_later, delay, check)
+        else:
+            loop.call_soon_threadsafe(check)
     except RuntimeError:  # the loop closed: the server is stopping
         return False
     return True

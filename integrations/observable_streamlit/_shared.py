@@ -11,8 +11,8 @@ from observable.readonly import ReadOnlyView
 
 from ._changelog import ChangeLog
 from ._dispatch import Dispatcher
-from ._gc import freeze_long_lived, freeze_wanted
-from ._runtime import RerunScheduler, call_when_idle, install_json_unwrapper
+from ._gc import Freezer
+from ._runtime import RerunScheduler, install_json_unwrapper, on_session_end
 
 __all__ = ["Shared", "plain_value", "shared", "shared_store"]
 
@@ -42,9 +42,9 @@ _shared: Shared | None = None
 def shared() -> Shared:
     """Return the process-wide pieces, creating them on first use.
 
-    In a live Streamlit server the first use also arranges to freeze the long-lived
-    objects once the first runs are over (see ``_gc``), so Streamlit's
-    ``gc.collect(2)`` after every run stays short.
+    In a live Streamlit server the long-lived objects are frozen once the first runs
+    are over, and again whenever sessions connect or leave (see ``_gc``), so
+    Streamlit's ``gc.collect(2)`` after every run stays short.
     """
     global _shared
     if _shared is None:
@@ -58,14 +58,16 @@ def shared() -> Shared:
                     max_retry_interval=MAX_RETRY_INTERVAL,
                     max_hold=MAX_HOLD,
                 )
+                freezer = Freezer()
                 _shared = Shared(
                     store=store,
                     scheduler=scheduler,
-                    dispatcher=Dispatcher(store, scheduler),
+                    dispatcher=Dispatcher(store, scheduler, on_new_session=freezer.session_arrived),
                     changelog=ChangeLog(store.journal),
                 )
-                if freeze_wanted():  # in a real server: keep its post-run GC short
-                    call_when_idle(freeze_long_lived)
+                # In a real server: keep its post-run GC short (see ``_gc``).
+                if on_session_end(lambda _session_id: freezer.session_left()):
+                    freezer.session_arrived()
     return _shared
 
 
