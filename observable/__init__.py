@@ -21,6 +21,7 @@ from .origin import current_origin, origin
 from .patch import apply, invert, to_json_document, to_json_patch
 from .proxies import ObservedProxy
 from .readonly import readonly
+from .shared import SharedDefault, observe_shared
 from .registry import proxy_class_for, register_proxy, unregister_proxy
 from .store import ReadOnlyStore, Store
 from .store_keys import keys_of
@@ -46,6 +47,7 @@ __all__ = [
     "Path",
     "ReadOnlyError",
     "ReadOnlyStore",
+    "SharedDefault",
     "Store",
     "Subscriber",
     "apply",
@@ -57,6 +59,7 @@ __all__ = [
     "journal_of",
     "keys_of",
     "observe",
+    "observe_shared",
     "origin",
     "path_of",
     "proxy_class_for",

@@ -22,7 +22,8 @@ from typing import Any
 import jsonpatch
 
 import observable
-from observable import Journal
+from observable import Journal, SharedDefault, observe_shared
+from observable.proxies.base import unwrap as peek
 
 __all__ = [
     "Program",
@@ -31,7 +32,18 @@ __all__ = [
     "no_proxy_inside",
     "proxies_inside",
     "run_plain",
+    "sharing",
 ]
+
+
+class _Sharing:
+    """Whether :func:`differential` observes the root as a copy-on-write session of a shared
+    default (``tests/fidelity/conftest.py`` runs each differential test both ways)."""
+
+    on = False
+
+
+sharing = _Sharing()
 
 Program = Callable[[Any], Generator[Any, None, None] | Iterator[Any]]
 
@@ -74,7 +86,7 @@ def _attributes(value: Any) -> dict[str, Any]:
 
 
 def _exact(value: Any, active: set[int]) -> Any:
-    value = observable.unwrap(value) if observable.is_observed(value) else value
+    value = peek(value)  # reads the raw tree as it is: a shared session's parts stay shared
     kind = type(value)
     if kind in _SCALARS or (not _is_container(value) and not _is_user_class(kind)):
         return (kind.__qualname__, _ADDRESS.sub("", repr(value)))
@@ -113,7 +125,7 @@ def _is_container(value: Any) -> bool:
 def proxies_inside(value: Any) -> list[str]:
     """Return the places (as text) where the raw tree under ``value`` holds a proxy."""
     found: list[str] = []
-    _walk(observable.unwrap(value), "", found, set())
+    _walk(peek(value), "", found, set())
     return found
 
 
@@ -191,7 +203,15 @@ def differential(
     """
     plain = observable.snapshot(initial)
     journal = Journal(maxlen=None)
-    proxy = observable.observe(observable.snapshot(initial), journal)
+    if sharing.on:
+        # The root reads a default that a second session shares too: neither the default nor
+        # the other session may ever see this session's edits.
+        default = SharedDefault(observable.snapshot(initial))
+        pristine = exact(default.value)
+        proxy = observe_shared(default, journal)
+        other = observe_shared(default, Journal(maxlen=None))
+    else:
+        proxy = observable.observe(observable.snapshot(initial), journal)
     plain_steps = _steps(program, plain)
     observed_steps = _steps(program, proxy)
     step = 0
@@ -224,6 +244,9 @@ def differential(
             f"step {step}: observed value {observable.unwrap(proxy)!r} differs from plain {plain!r}"
         )
         no_proxy_inside(proxy)
+        if sharing.on:
+            assert exact(default.value) == pristine, f"step {step}: the shared default changed"
+            assert exact(other) == pristine, f"step {step}: another session sees the edits"
         changed = exact(plain) != before
         recorded = journal.since(version)
         if recorded and not changed:
