@@ -86,4 +86,6 @@ def path_of(proxy: Any) -> Path | None:
 
 def snapshot(value: Any) -> Any:
     """Return a plain deep copy of ``value``, with no proxies anywhere inside."""
+    if type(value) in PROXY_TYPES and node_of(value).journal.shared is not None:
+        return plain_copy(unwrap(value), {})  # a shared session's value, made its own first
     return plain_copy(raw_target(value), {})

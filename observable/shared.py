@@ -41,12 +41,13 @@ _set_target: Any = wrapt.BaseObjectProxy.__dict__["__wrapped__"].__set__
 class SharedDefault:
     """A value that many :func:`observe_shared` sessions read in place and never change.
 
-    Making it walks the value once (O(n)) to remember which objects belong to it; each
-    session then starts in O(1). Keep the value itself unchanged: edits made to it directly
-    (not through a session) would reach every session that has not copied that part.
+    Making it walks the value once (O(n)) to remember which objects belong to it, and, for
+    objects held at more than one place, every place that holds them; each session then
+    starts in O(1). Keep the value itself unchanged: edits made to it directly (not through a
+    session) would reach every session that has not copied that part.
     """
 
-    __slots__ = ("ids", "value")
+    __slots__ = ("holders", "ids", "value")
 
     def __init__(self, value: Any) -> None:
         """Share ``value`` (an observed value is copied first: the default is plain)."""
@@ -55,21 +56,29 @@ class SharedDefault:
 
             value = snapshot(value)
         self.value = value
-        self.ids: frozenset[int] = frozenset(_reachable(value))
+        ids, again = _reachable(value)
+        self.ids: frozenset[int] = frozenset(ids)
         """The identity of every non-scalar object in the value."""
+        self.holders: dict[int, list[tuple[Any, Any]]] = _holders(value, again) if again else {}
+        """Every (holder, key) of each object held at several places, and of their holders."""
 
     def __repr__(self) -> str:
         return f"<SharedDefault of {type(self.value).__name__}, {len(self.ids)} objects>"
 
 
-def _reachable(value: Any) -> set[int]:
-    """Return the ids of every non-scalar object reachable from ``value`` (keys included)."""
+def _reachable(value: Any) -> tuple[set[int], set[int]]:
+    """Return the ids of every non-scalar object reachable from ``value`` (keys included), and
+    of those reached more than once (aliases and cycles)."""
     seen: set[int] = set()
+    again: set[int] = set()
     stack = [value]
     scalars = SCALAR_TYPES
     while stack:
         item = stack.pop()
-        if type(item) in scalars or id(item) in seen:
+        if type(item) in scalars:
+            continue
+        if id(item) in seen:
+            again.add(id(item))
             continue
         seen.add(id(item))
         if isinstance(item, dict):
@@ -79,7 +88,37 @@ def _reachable(value: Any) -> set[int]:
             stack.extend(inner for inner in item if type(inner) not in scalars)
         elif proxy_class_for(type(item)) is not None:
             stack.extend(instance_attributes(item).values())
-    return seen
+    return seen, again
+
+
+def _holders(value: Any, aliased: set[int]) -> dict[int, list[tuple[Any, Any]]]:
+    """Return the holders of each object in ``aliased`` and of each holder up to the root."""
+    first: dict[int, tuple[Any, Any]] = {}
+    every: dict[int, list[tuple[Any, Any]]] = {}
+    visited: set[int] = set()
+    stack: list[tuple[Any, Any, Any]] = [(value, None, None)]
+    while stack:
+        item, holder, key = stack.pop()
+        if type(item) in SCALAR_TYPES:
+            continue
+        if holder is not None:
+            if id(item) in aliased:
+                every.setdefault(id(item), []).append((holder, key))
+            first.setdefault(id(item), (holder, key))
+        if id(item) in visited:
+            continue
+        visited.add(id(item))
+        stack.extend((child, item, where) for where, child in _slots(item))
+    holders: dict[int, list[tuple[Any, Any]]] = {}
+    todo = list(aliased)
+    while todo:
+        ident = todo.pop()
+        if ident in holders:
+            continue
+        entries = every.get(ident) or ([first[ident]] if ident in first else [])
+        holders[ident] = entries
+        todo.extend(id(holder) for holder, _ in entries)
+    return holders
 
 
 def observe_shared(default: SharedDefault, journal: Journal | None = None) -> Any:
@@ -101,7 +140,9 @@ def observe_shared(default: SharedDefault, journal: Journal | None = None) -> An
         raise ValueError("this journal already records a shared session: give each its own")
     session = Session(default, journal)
     journal.shared = session
-    return make_proxy(shared_variant(proxy_class), value, journal)
+    proxy = make_proxy(shared_variant(proxy_class), value, journal)
+    session.root = node_of(proxy)
+    return proxy
 
 
 def unwrap(value: Any) -> Any:
@@ -120,9 +161,15 @@ def unwrap(value: Any) -> Any:
 
 
 class Session:
-    """One copy-on-write session: which objects it shares, and the copies it made."""
+    """One copy-on-write session: which objects it shares, and the versions it made of them.
 
-    __slots__ = ("copies", "default", "ids", "journal", "lock")
+    Invariant: wherever the session's value held a default object that the session has
+    copied, it holds the copy, except at places reached by no proxy and recorded nowhere
+    (a holder is recorded when the object has several); reaching such a place puts the copy
+    there first (:meth:`reach`).
+    """
+
+    __slots__ = ("default", "ids", "journal", "lock", "origins", "root", "versions")
 
     def __init__(self, default: SharedDefault, journal: Journal) -> None:
         """Share ``default`` for the values of ``journal``."""
@@ -130,36 +177,38 @@ class Session:
         self.ids = default.ids
         self.journal = journal
         self.lock: threading.RLock = journal.lock
-        self.copies: dict[int, Any] = {}
-        """The session's copy of each shared object it copied, by the original's id."""
+        self.versions: dict[int, Any] = {}
+        """The session's version of each default object it copied, by the original's id."""
+        self.origins: dict[int, Any] = {}
+        """The default object each version was made from, by the version's id."""
+        self.root: Node | None = None
 
     # -- reading: which variant a child gets ---------------------------------------------
     def reach(self, parent: Node, key: Any, value: Any, kind: type) -> Any:
         """Return the child ``value`` of ``parent`` at ``key``, which has no live proxy yet."""
-        copied = self.copies.get(id(value))
-        if copied is not None:
-            # Another route to an object this session copied already: it holds the copy.
-            self._redirect(parent, key, value, copied)
-            return reach(parent, key, copied, type(copied))
+        version = self.versions.get(id(value))
+        if version is not None:
+            # A place that still holds a default object this session copied: it holds the copy.
+            with self.lock:
+                where = parent.locate(key, value)
+                if where is not MISSING:
+                    self._put_node(parent, where, value, version)
+            return reach(parent, key, version, type(version))
         proxy_class = proxy_class_for(kind)
         shared = id(value) in self.ids
         if proxy_class is None:
             if not shared:
                 return value
-            own = copy.deepcopy(value)  # a library object: the session's own, as deepcopy gives
-            self.copies[id(value)] = own
-            self._redirect(parent, key, value, own)
+            with self.lock:  # a library object: the session's own deep copy, as deepcopy gives
+                own = self.take(value)
+                where = parent.locate(key, value)
+                if where is not MISSING:
+                    self._put_node(parent, where, value, own)
             return own
         variant = shared_variant(proxy_class) if shared else private_variant(proxy_class)
         proxy = make_proxy(variant, value, self.journal, parent, key)
         parent.recent = proxy
         return proxy
-
-    def _redirect(self, parent: Node, key: Any, old: Any, new: Any) -> None:
-        with self.lock:
-            where = parent.locate(key, old)
-            if where is not MISSING:
-                self._put(parent, where, old, new)
 
     # -- writing: copy on first write ----------------------------------------------------
     def before_write(self, node: Node) -> None:
@@ -172,9 +221,7 @@ class Session:
         with self.lock:
             target = node.target
             if id(target) in self.ids:
-                new = self._copy(target)
-                self._replace(node, target, new)
-                target = new
+                target = self.take(target, node)
             proxy = node()
             if proxy is not None:
                 become_private(proxy)
@@ -182,29 +229,87 @@ class Session:
 
     def own_all(self, node: Node) -> Any:
         """Make everything under ``node`` the session's own (O(its size)); return its target."""
-        return _own_all(self, node)
+        with self.lock:
+            target = self.own(node)
+            return _private(self, target, {}, node)
 
-    def _copy(self, value: Any) -> Any:
-        found = self.copies.get(id(value))
-        if found is None:
-            if isinstance(value, tuple):
-                found = tuple.__new__(type(value), list(value))
-            elif isinstance(value, frozenset):
-                found = frozenset.__new__(type(value), list(value))
-            else:
-                found = copy.copy(value)
-            self.copies[id(value)] = found
-        return found
+    def placing(self, node: Node, effect: Any, pending: Any) -> None:
+        """Before ``effect``'s new objects in ``node``'s container are placed: a default object
+        put at a new place becomes the session's own, at every place that holds it."""
+        container = node.target
+        for key, value in effect.placed(container):
+            if id(value) in self.ids:
+                self._put_node(node, key, value, self.take(value))
+        if pending is not None:
+            result, found = pending
+            for route, child in found:
+                old = child.target
+                if id(old) in self.ids:
+                    new = self.take(old, child)
+                    holder = result
+                    for step in route[:-1]:
+                        holder = holder[step] if isinstance(holder, dict | list) else (
+                            read_storage(holder, step)
+                        )
+                    if _holds(holder, route[-1], old):
+                        _store(holder, route[-1], old, new)
 
-    def _replace(self, node: Node, old: Any, new: Any) -> None:
-        """Make ``node`` wrap ``new`` instead of ``old``, and its parent hold ``new`` there."""
-        parent = node.parent
-        if parent is not None:
-            where = parent.locate(node.key, old)
+    def take(self, original: Any, node: Node | None = None) -> Any:
+        """Return the session's version of the default object ``original``, made on first
+        call (a shallow copy; a deep copy for a library object) and put at each place known
+        to hold it: its recorded holders, or where its proxy's node stands."""
+        found = self.versions.get(id(original))
+        if found is not None:
+            return found
+        if proxy_class_for(type(original)) is None:
+            new = copy.deepcopy(original)
+        else:
+            new = _shallow(original)
+        self.origins[id(new)] = original
+        if node is None or node.target is not original:
+            node = self._node_of(original)
+        self._replace(original, original, new, node)
+        return new
+
+    def _node_of(self, value: Any) -> Node | None:
+        if value is self.default.value:
+            return self.root
+        return self.journal.nodes.get(id(value))  # type: ignore[no-any-return]
+
+    def _replace(self, original: Any, old: Any, new: Any, node: Node | None) -> None:
+        """Make every known place that holds ``old`` (a version of ``original``) hold ``new``."""
+        self.versions[id(original)] = new
+        holders = self.default.holders.get(id(original))
+        if holders is not None:
+            for holder, key in holders:
+                self._put_in(holder, key, old, new)
+        elif node is not None and node.parent is not None:
+            where = node.parent.locate(node.key, old)
             if where is not MISSING:
                 node.key = where
-                self._put(parent, where, old, new)
-        self._repoint(node, old, new)
+                self._put_node(node.parent, where, old, new)
+        # Every proxy of ``old`` now wraps ``new``: the one given, the one indexed, the root.
+        for holder in (node, self.journal.nodes.get(id(old)), self.root):
+            if holder is not None and holder.target is old:
+                self._repoint(holder, old, new)
+
+    def _put_in(self, holder: Any, key: Any, old: Any, new: Any) -> None:
+        """Put ``new`` for ``old`` at ``key`` in the session's version of ``holder``."""
+        current = self.take(holder) if id(holder) in self.ids else holder
+        if isinstance(current, tuple | frozenset):
+            if _holds(current, key, old):
+                self._replace(holder, current, _rebuilt(current, key, old, new), None)
+        elif _holds(current, key, old):
+            _store(current, key, old, new)
+
+    def _put_node(self, node: Node, key: Any, old: Any, new: Any) -> None:
+        """Put ``new`` for ``old`` at ``key`` in ``node``'s container (made the session's own)."""
+        current = self.own(node)
+        if isinstance(current, tuple | frozenset):
+            original = self.origins.get(id(current), current)
+            self._replace(original, current, _rebuilt(current, key, old, new), node)
+        elif _holds(current, key, old):
+            _store(current, key, old, new)
 
     def _repoint(self, node: Node, old: Any, new: Any) -> None:
         node.target = new
@@ -217,27 +322,75 @@ class Session:
         proxy = node()
         if proxy is not None:
             _set_target(proxy, new)
+            become_private(proxy)
         journal.epoch += 1
 
-    def _put(self, node: Node, key: Any, old: Any, new: Any) -> None:
-        """Make ``node``'s container hold ``new`` at ``key`` (where it holds ``old``)."""
-        target = node.target
-        if isinstance(target, tuple | frozenset):
-            if isinstance(target, tuple):
-                items = list(target)
-                items[key] = new
-                rebuilt: Any = tuple.__new__(type(target), items)
-            else:
-                rebuilt = frozenset.__new__(type(target), [new if m is old else m for m in target])
-            if id(target) in self.ids:
-                self.copies[id(target)] = rebuilt
-            self._replace(node, target, rebuilt)
-            return
-        if type(node) is InstanceDictNode:
-            dict.__setitem__(self.own(node), key, new)
-            return
-        target = self.own(node)
-        _store(target, key, old, new)
+
+def _shallow(value: Any) -> Any:
+    """Return a shallow copy of ``value`` that runs none of its container's own code."""
+    kind = type(value)
+    if kind is tuple or kind is frozenset:
+        return kind(list(value))
+    if isinstance(value, tuple):
+        return tuple.__new__(kind, list(value))
+    if isinstance(value, frozenset):
+        return frozenset.__new__(kind, list(value))
+    base = next((b for b in _BASES if isinstance(value, b)), None)
+    if base is None or kind in _BASES:
+        return copy.copy(value)
+    new = base.__new__(kind)
+    if base is collections.deque:
+        collections.deque.__init__(new, value, value.maxlen)
+    elif base is collections.OrderedDict:
+        for key, item in dict.items(value):
+            collections.OrderedDict.__setitem__(new, key, item)
+    elif base is dict:
+        dict.update(new, value)
+        if isinstance(value, collections.defaultdict):
+            new.default_factory = value.default_factory
+    elif base is list:
+        list.extend(new, value)
+    elif base is set:
+        set.update(new, value)
+    else:
+        new[:] = value
+    own = getattr(value, "__dict__", None)
+    if own:
+        new.__dict__.update(own)
+    return new
+
+
+_BASES: tuple[type, ...] = (
+    collections.deque,
+    collections.OrderedDict,
+    dict,
+    list,
+    set,
+    bytearray,
+)
+
+
+def _rebuilt(container: Any, key: Any, old: Any, new: Any) -> Any:
+    """Return a tuple or frozenset like ``container`` with ``new`` for ``old`` (at ``key``)."""
+    if isinstance(container, tuple):
+        items = list(container)
+        items[key] = new
+        return tuple.__new__(type(container), items)
+    return frozenset.__new__(type(container), [new if m is old else m for m in container])
+
+
+def _holds(container: Any, key: Any, value: Any) -> bool:
+    """Tell whether ``container`` holds ``value`` at ``key`` (a set: as a member)."""
+    try:
+        if isinstance(container, set | frozenset):
+            return any(member is value for member in container)
+        if isinstance(container, dict):
+            return dict.get(container, key, MISSING) is value
+        if isinstance(container, list | tuple | collections.deque):
+            return container[key] is value  # type: ignore[no-any-return]
+        return read_storage(container, key) is value
+    except (IndexError, TypeError, KeyError):
+        return False
 
 
 def _store(container: Any, key: Any, old: Any, new: Any) -> None:
@@ -276,19 +429,8 @@ def _slots(container: Any) -> list[tuple[Any, Any]]:
     ]
 
 
-def _own_all(session: Session, node: Node) -> Any:
-    """Make everything under ``node`` the session's own; return its target."""
-    with session.lock:
-        root = session.own(node)
-        done: dict[int, Any] = {}
-        result = _private(session, root, done)
-        if result is not root:  # a tuple that held shared objects was rebuilt
-            session._replace(node, root, result)
-        return result
-
-
-def _private(session: Session, value: Any, done: dict[int, Any]) -> Any:
-    """Return the session's own version of ``value``, with its children made its own too."""
+def _private(session: Session, value: Any, done: dict[int, Any], node: Node | None) -> Any:
+    """Return the session's own version of ``value``, with everything below it its own too."""
     if type(value) in SCALAR_TYPES:
         return value
     found = done.get(id(value))
@@ -296,45 +438,23 @@ def _private(session: Session, value: Any, done: dict[int, Any]) -> Any:
         return found
     original = value
     if id(value) in session.ids:
-        value = _adopted(session, value)
-    done[id(original)] = value
-    done[id(value)] = value
+        value = session.take(value)
+    done[id(original)] = done[id(value)] = value
     if isinstance(value, tuple | frozenset):
-        items = [_private(session, item, done) for item in value]
-        if any(a is not b for a, b in zip(items, value, strict=True)):
-            rebuilt: Any = (
-                tuple.__new__(type(value), items)
-                if isinstance(value, tuple)
-                else frozenset.__new__(type(value), items)
-            )
-            _adopt_node(session, value, rebuilt)
-            done[id(original)] = done[id(value)] = rebuilt
-            return rebuilt
-        return value
+        items = [_private(session, item, done, None) for item in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        rebuilt: Any = (
+            tuple.__new__(type(value), items)
+            if isinstance(value, tuple)
+            else frozenset.__new__(type(value), items)
+        )
+        source = session.origins.get(id(value), value)
+        session._replace(source, value, rebuilt, node or session._node_of(value))
+        done[id(original)] = done[id(value)] = rebuilt
+        return rebuilt
     for key, child in _slots(value):
-        inner = _private(session, child, done)
-        if inner is not child:
+        inner = _private(session, child, done, None)
+        if inner is not child and _holds(value, key, child):
             _store(value, key, child, inner)
     return value
-
-
-def _adopted(session: Session, value: Any) -> Any:
-    """Return the session's copy of the shared ``value``, moving its live proxy onto it."""
-    copied = session.copies.get(id(value))
-    if copied is None:
-        if proxy_class_for(type(value)) is None:
-            copied = copy.deepcopy(value)
-            session.copies[id(value)] = copied
-        else:
-            copied = session._copy(value)
-    _adopt_node(session, value, copied)
-    return copied
-
-
-def _adopt_node(session: Session, old: Any, new: Any) -> None:
-    node = session.journal.nodes.get(id(old))
-    if node is not None and node.target is old:
-        session._repoint(node, old, new)
-        proxy = node()
-        if proxy is not None:
-            become_private(proxy)

@@ -419,6 +419,8 @@ def place(node: Node, effect: EffectRecord) -> None:
     """
     nodes = node.journal.nodes
     pending = _embedded.pending
+    if node.journal.shared is not None:  # an object of a shared default placed anew is copied
+        node.journal.shared.placing(node, effect, pending)
     if pending is not None:
         _embedded.pending = None
     elif not nodes:

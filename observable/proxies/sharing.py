@@ -110,6 +110,8 @@ def private_variant(cls: type[ObservedProxy]) -> type[ObservedProxy]:
     namespace: dict[str, Any] = {"__slots__": (), "__module__": cls.__module__}
     if getattr(cls, "__copy__", None) is ObservedProxy.__copy__:
         namespace["__copy__"] = _owning_copy
+    for name in ("__repr__", "__deepcopy__", "__reduce_ex__", "__reduce__"):
+        namespace[name] = _owning_all(getattr(cls, name))
     if issubclass(cls, ObservedObject):
         namespace["__getattribute__"] = _object_getattribute(cls.__getattribute__)
     variant = type(cls.__name__, (cls,), namespace)
@@ -247,6 +249,18 @@ def _shared_object_getattribute(private: Callable[[Any, str], Any]) -> Callable[
         return private(self, name)
 
     return __getattribute__
+
+
+def _owning_all(normal: Callable[..., Any]) -> Callable[..., Any]:
+    # A deep reader of the raw value (repr, deepcopy, pickle) sees the session's value once
+    # everything below the node is the session's own (an alias copied through one of its
+    # places is then the copy at every place).
+    def method(self: Any, *args: Any) -> Any:
+        _owner(self).own_all(_node(self))
+        return normal(self, *args)
+
+    method.__name__ = normal.__name__
+    return method
 
 
 def _owning_copy(self: Any) -> Any:

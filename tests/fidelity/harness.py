@@ -70,7 +70,11 @@ def exact(value: Any) -> Any:
     test suite's own classes compare by their attributes; anything else by type and
     ``repr`` (memory addresses removed). Proxies are unwrapped at every level.
     """
-    return _exact(value, set())
+    versions: dict[int, Any] = {}
+    if observable.is_observed(value):
+        session = observable.journal_of(value).shared
+        versions = {} if session is None else session.versions
+    return _exact(value, set(), versions)
 
 
 def _attributes(value: Any) -> dict[str, Any]:
@@ -85,8 +89,11 @@ def _attributes(value: Any) -> dict[str, Any]:
     return {k: v for k, v in found.items() if not k.startswith("__pydantic")}
 
 
-def _exact(value: Any, active: set[int]) -> Any:
-    value = peek(value)  # reads the raw tree as it is: a shared session's parts stay shared
+def _exact(value: Any, active: set[int], versions: dict[int, Any]) -> Any:
+    # The raw tree as it is, so that a shared session's parts stay shared; a place that still
+    # holds a default object the session copied reads as the copy, as the proxies read it.
+    value = peek(value)
+    value = versions.get(id(value), value)
     kind = type(value)
     if kind in _SCALARS or (not _is_container(value) and not _is_user_class(kind)):
         return (kind.__qualname__, _ADDRESS.sub("", repr(value)))
@@ -95,15 +102,15 @@ def _exact(value: Any, active: set[int]) -> Any:
     active.add(id(value))
     try:
         if isinstance(value, dict):
-            inner: Any = [(_exact(k, active), _exact(v, active)) for k, v in value.items()]
+            inner: Any = [(_exact(k, active, versions), _exact(v, active, versions)) for k, v in value.items()]
             if isinstance(value, collections.defaultdict):
                 inner.append(("default_factory", repr(value.default_factory)))
         elif isinstance(value, list | tuple | collections.deque):
-            inner = [_exact(item, active) for item in value]
+            inner = [_exact(item, active, versions) for item in value]
             if isinstance(value, collections.deque):
                 inner.append(("maxlen", value.maxlen))
         elif isinstance(value, set | frozenset):
-            inner = sorted(repr(_exact(item, active)) for item in value)
+            inner = sorted(repr(_exact(item, active, versions)) for item in value)
         elif isinstance(value, bytearray):
             inner = bytes(value)
         else:
@@ -111,7 +118,7 @@ def _exact(value: Any, active: set[int]) -> Any:
         if _is_user_class(kind):
             inner = (
                 inner,
-                sorted((name, _exact(item, active)) for name, item in _attributes(value).items()),
+                sorted((name, _exact(item, active, versions)) for name, item in _attributes(value).items()),
             )
         return (kind.__module__, kind.__qualname__, inner)
     finally:
