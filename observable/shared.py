@@ -187,7 +187,7 @@ class Session:
     def reach(self, parent: Node, key: Any, value: Any, kind: type) -> Any:
         """Return the child ``value`` of ``parent`` at ``key``, which has no live proxy yet."""
         version = self.versions.get(id(value))
-        if version is not None:
+        if version is not None and version is not value:
             # A place that still holds a default object this session copied: it holds the copy.
             with self.lock:
                 where = parent.locate(key, value)
@@ -262,9 +262,11 @@ class Session:
         if found is not None:
             return found
         if proxy_class_for(type(original)) is None:
-            new = copy.deepcopy(original)
+            new = _deep_or_same(original)
         else:
             new = _shallow(original)
+        if new is original:  # the empty tuple: one object, immutable, nothing to copy
+            return new
         self.origins[id(new)] = original
         if node is None or node.target is not original:
             node = self._node_of(original)
@@ -324,6 +326,15 @@ class Session:
             _set_target(proxy, new)
             become_private(proxy)
         journal.epoch += 1
+
+
+def _deep_or_same(value: Any) -> Any:
+    """Return a deep copy of a library object, or the object itself when it cannot be copied
+    (a lock: shared by reference, as :func:`observable.snapshot` keeps it)."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        return value
 
 
 def _shallow(value: Any) -> Any:
