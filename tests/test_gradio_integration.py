@@ -212,6 +212,26 @@ def test_two_sessions_keep_independent_state_and_journals(app: GradioServer) -> 
             assert tab_a_again.call("peek").data[0] == "[0, 1] v2"
 
 
+def test_sessions_share_the_default_and_never_change_it(app: GradioServer) -> None:
+    # Each session reads the one default in place and copies what it writes: one session's
+    # edits at any depth reach neither the default nor a session that starts after them.
+    with GradioSession(app.url) as first:
+        defaults = first.call("defaults").data[0]
+        assert defaults == "([], {'a': {'b': []}}, Profile(name='ada', tags=[]))"
+        for event in ("nested_append", "tag", "rename", "append"):
+            first.call(event)
+        assert first.call("nested_read").data[0] == "nested_read 1"
+        assert first.call("defaults").data[0] == defaults
+        with GradioSession(app.url) as second:
+            assert second.call("nested_read").data[0] == "nested_read 0"
+            assert second.call("peek").data[0] == "[] v0"
+            second.call("nested_append")
+            second.call("nested_append")
+            assert second.call("nested_read").data[0] == "nested_read 2"
+        assert first.call("nested_read").data[0] == "nested_read 1"
+        assert first.call("defaults").data[0] == defaults
+
+
 # -- shared values: push, background threads, polling ---------------------------------------
 def test_a_post_is_pushed_once_to_another_session_then_only_keepalives(
     app: GradioServer,

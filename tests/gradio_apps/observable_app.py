@@ -243,6 +243,12 @@ with gr.Blocks() as demo:
     )
     on(button("post_polled"), post_polled, inputs=text, outputs=last, api_name="post_polled")
     on(button("watchers"), lambda: str(BOARD.watchers), outputs=last, api_name="watchers")
+    on(
+        button("defaults"),
+        lambda: repr((items.value, nested.value, profile.value)),
+        outputs=last,
+        api_name="defaults",
+    )
     ids = {
         "items": items._id,
         "nested": nested._id,
