@@ -21,8 +21,8 @@ from .origin import current_origin, origin
 from .patch import apply, invert, to_json_document, to_json_patch
 from .proxies import ObservedProxy
 from .readonly import readonly
-from .shared import SharedDefault, observe_shared
 from .registry import proxy_class_for, register_proxy, unregister_proxy
+from .shared import SharedDefault, observe_shared
 from .store import ReadOnlyStore, Store
 from .store_keys import keys_of
 from .values import SCALAR_TYPES, indistinguishable

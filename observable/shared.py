@@ -20,7 +20,7 @@ from __future__ import annotations
 import collections
 import copy
 import threading
-from typing import Any
+from typing import Any, cast
 
 import wrapt
 
@@ -28,7 +28,7 @@ from .change import MISSING
 from .effects import read_storage, write_storage
 from .journal import Journal
 from .proxies.base import PROXY_TYPES, make_proxy, node_of, reach
-from .proxies.nodes import INSTANCE_DICT, InstanceDictNode, Node
+from .proxies.nodes import INSTANCE_DICT, Node
 from .proxies.sharing import become_private, private_variant, shared_variant
 from .registry import proxy_class_for
 from .values import SCALAR_TYPES, instance_attributes
@@ -248,8 +248,10 @@ class Session:
                     new = self.take(old, child)
                     holder = result
                     for step in route[:-1]:
-                        holder = holder[step] if isinstance(holder, dict | list) else (
-                            read_storage(holder, step)
+                        holder = (
+                            holder[step]
+                            if isinstance(holder, dict | list)
+                            else (read_storage(holder, step))
                         )
                     if _holds(holder, route[-1], old):
                         _store(holder, route[-1], old, new)
@@ -276,7 +278,7 @@ class Session:
     def _node_of(self, value: Any) -> Node | None:
         if value is self.default.value:
             return self.root
-        return self.journal.nodes.get(id(value))  # type: ignore[no-any-return]
+        return self.journal.nodes.get(id(value))
 
     def _replace(self, original: Any, old: Any, new: Any, node: Node | None) -> None:
         """Make every known place that holds ``old`` (a version of ``original``) hold ``new``."""
@@ -349,7 +351,7 @@ def _shallow(value: Any) -> Any:
     base = next((b for b in _BASES if isinstance(value, b)), None)
     if base is None or kind in _BASES:
         return copy.copy(value)
-    new = base.__new__(kind)
+    new = cast(Any, base).__new__(kind)
     if base is collections.deque:
         collections.deque.__init__(new, value, value.maxlen)
     elif base is collections.OrderedDict:
@@ -398,7 +400,7 @@ def _holds(container: Any, key: Any, value: Any) -> bool:
         if isinstance(container, dict):
             return dict.get(container, key, MISSING) is value
         if isinstance(container, list | tuple | collections.deque):
-            return container[key] is value  # type: ignore[no-any-return]
+            return container[key] is value
         return read_storage(container, key) is value
     except (IndexError, TypeError, KeyError):
         return False

@@ -89,7 +89,7 @@ def _owner(proxy: Any) -> Owner:
     return _node(proxy).journal.shared  # type: ignore[no-any-return]
 
 
-def unshared_class(cls: type) -> type:
+def unshared_class(cls: type) -> Any:
     """Return the private variant a shared variant becomes (``cls`` itself if not shared)."""
     return _UNSHARED.get(cls, cls)
 
@@ -132,7 +132,9 @@ def shared_variant(cls: type[ObservedProxy]) -> type[ObservedProxy]:
     namespace["__setattr__"] = _unsharing_setattr(cls.__setattr__)
     namespace["__delattr__"] = _unsharing_delattr(cls.__delattr__)
     if issubclass(cls, ObservedObject):
-        namespace["__getattribute__"] = _shared_object_getattribute(private.__getattribute__)
+        namespace["__getattribute__"] = _shared_object_getattribute(
+            private.__dict__["__getattribute__"]
+        )
     else:
         namespace["__getattr__"] = _shared_getattr(cls.__getattr__)
     if "__getitem__" in cls.mutators:  # defaultdict: only a missing key writes
@@ -176,7 +178,7 @@ def _is_proxy_name(name: str) -> bool:
 
 
 def _unsharing_setattr(normal: Callable[[Any, str, Any], None]) -> Callable[..., None]:
-    def __setattr__(self: Any, name: str, value: Any) -> None:  # noqa: N807
+    def __setattr__(self: Any, name: str, value: Any) -> None:
         if not _is_proxy_name(name):
             _owner(self).own(_node(self))
         normal(self, name, value)
@@ -185,7 +187,7 @@ def _unsharing_setattr(normal: Callable[[Any, str, Any], None]) -> Callable[...,
 
 
 def _unsharing_delattr(normal: Callable[[Any, str], None]) -> Callable[..., None]:
-    def __delattr__(self: Any, name: str) -> None:  # noqa: N807
+    def __delattr__(self: Any, name: str) -> None:
         if not _is_proxy_name(name):
             _owner(self).own(_node(self))
         normal(self, name)
@@ -194,7 +196,7 @@ def _unsharing_delattr(normal: Callable[[Any, str], None]) -> Callable[..., None
 
 
 def _missing_unshares(normal: Callable[[Any, Any], Any]) -> Callable[..., Any]:
-    def __getitem__(self: Any, key: Any) -> Any:  # noqa: N807
+    def __getitem__(self: Any, key: Any) -> Any:
         target = _node(self).target
         if key not in target and target.default_factory is not None:
             _owner(self).own(_node(self))
@@ -207,14 +209,16 @@ def _missing_unshares(normal: Callable[[Any, Any], Any]) -> Callable[..., Any]:
 def _shared_getattr(normal: Callable[[Any, str], Any]) -> Callable[..., Any]:
     # A container's method reached through __getattr__ runs on the raw value (a subclass's
     # own method, recorded by difference): the node is copied first, unless it only reads.
-    def __getattr__(self: Any, name: str) -> Any:  # noqa: N807
+    def __getattr__(self: Any, name: str) -> Any:
         node = _node(self)
         value = getattr(node.target, name)
-        if callable(value) and getattr(value, "__self__", None) is node.target:
-            if name not in _CONTAINER_READERS or type(getattr(type(node.target), name, None)) is (
-                types.FunctionType
-            ):
-                _owner(self).own(node)
+        own_method = type(getattr(type(node.target), name, None)) is types.FunctionType
+        if (
+            callable(value)
+            and getattr(value, "__self__", None) is node.target
+            and (name not in _CONTAINER_READERS or own_method)
+        ):
+            _owner(self).own(node)
         return normal(self, name)
 
     return __getattr__
@@ -227,7 +231,7 @@ _proxy_attribute = object.__getattribute__
 def _object_getattribute(normal: Callable[[Any, str], Any]) -> Callable[..., Any]:
     # A library method runs on the raw object: what it returns or keeps may be the object's
     # children, so the session first owns everything under the object.
-    def __getattribute__(self: Any, name: str) -> Any:  # noqa: N807
+    def __getattribute__(self: Any, name: str) -> Any:
         if name[:1] == "_" and name.startswith(_PROXY_NAMES):
             return _proxy_attribute(self, name)
         value = normal(self, name)
@@ -243,7 +247,7 @@ def _object_getattribute(normal: Callable[[Any, str], Any]) -> Callable[..., Any
 
 
 def _shared_object_getattribute(private: Callable[[Any, str], Any]) -> Callable[..., Any]:
-    def __getattribute__(self: Any, name: str) -> Any:  # noqa: N807
+    def __getattribute__(self: Any, name: str) -> Any:
         if name == "__dict__":  # its view writes the object's own storage
             _owner(self).own(_node(self))
         return private(self, name)

@@ -102,7 +102,9 @@ def _exact(value: Any, active: set[int], versions: dict[int, Any]) -> Any:
     active.add(id(value))
     try:
         if isinstance(value, dict):
-            inner: Any = [(_exact(k, active, versions), _exact(v, active, versions)) for k, v in value.items()]
+            inner: Any = [
+                (_exact(k, active, versions), _exact(v, active, versions)) for k, v in value.items()
+            ]
             if isinstance(value, collections.defaultdict):
                 inner.append(("default_factory", repr(value.default_factory)))
         elif isinstance(value, list | tuple | collections.deque):
@@ -118,7 +120,10 @@ def _exact(value: Any, active: set[int], versions: dict[int, Any]) -> Any:
         if _is_user_class(kind):
             inner = (
                 inner,
-                sorted((name, _exact(item, active, versions)) for name, item in _attributes(value).items()),
+                sorted(
+                    (name, _exact(item, active, versions))
+                    for name, item in _attributes(value).items()
+                ),
             )
         return (kind.__module__, kind.__qualname__, inner)
     finally:
