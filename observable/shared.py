@@ -179,8 +179,9 @@ class Session:
         self.lock: threading.RLock = journal.lock
         self.versions: dict[int, Any] = {}
         """The session's version of each default object it copied, by the original's id."""
-        self.origins: dict[int, Any] = {}
-        """The default object each version was made from, by the version's id."""
+        self.origins: dict[int, tuple[Any, Any]] = {}
+        """(version, the default object it was made from), by the version's id (the entry
+        keeps the version alive, so its id cannot be reused by another object)."""
         self.root: Node | None = None
 
     # -- reading: which variant a child gets ---------------------------------------------
@@ -269,11 +270,15 @@ class Session:
             new = _shallow(original)
         if new is original:  # the empty tuple: one object, immutable, nothing to copy
             return new
-        self.origins[id(new)] = original
         if node is None or node.target is not original:
             node = self._node_of(original)
         self._replace(original, original, new, node)
         return new
+
+    def origin_of(self, version: Any) -> Any:
+        """Return the default object ``version`` was made from (``version`` if none)."""
+        entry = self.origins.get(id(version))
+        return entry[1] if entry is not None and entry[0] is version else version
 
     def _node_of(self, value: Any) -> Node | None:
         if value is self.default.value:
@@ -283,6 +288,7 @@ class Session:
     def _replace(self, original: Any, old: Any, new: Any, node: Node | None) -> None:
         """Make every known place that holds ``old`` (a version of ``original``) hold ``new``."""
         self.versions[id(original)] = new
+        self.origins[id(new)] = (new, original)
         holders = self.default.holders.get(id(original))
         if holders is not None:
             for holder, key in holders:
@@ -310,7 +316,7 @@ class Session:
         """Put ``new`` for ``old`` at ``key`` in ``node``'s container (made the session's own)."""
         current = self.own(node)
         if isinstance(current, tuple | frozenset):
-            original = self.origins.get(id(current), current)
+            original = self.origin_of(current)
             self._replace(original, current, _rebuilt(current, key, old, new), node)
         elif _holds(current, key, old):
             _store(current, key, old, new)
@@ -462,7 +468,7 @@ def _private(session: Session, value: Any, done: dict[int, Any], node: Node | No
             if isinstance(value, tuple)
             else frozenset.__new__(type(value), items)
         )
-        source = session.origins.get(id(value), value)
+        source = session.origin_of(value)
         session._replace(source, value, rebuilt, node or session._node_of(value))
         done[id(original)] = done[id(value)] = rebuilt
         return rebuilt
