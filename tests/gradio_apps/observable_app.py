@@ -142,7 +142,7 @@ def append_counted(records: list[Any]) -> list[Any]:
 
 
 def reset_touches() -> str:
-    """Forget earlier touches (the session's first access deep-copies every record)."""
+    """Forget earlier touches (a gr.State session's first access deep-copies every record)."""
     Counted.touches = 0
     return "reset"
 
