@@ -10,8 +10,9 @@ one event that appends a record in place:
 
 For the first event of a new session, ``first_plain_N`` and ``first_wired_N`` append to a
 ``gr.State``/``ObservableState`` whose default is the list itself, as users write it
-(``gr.State`` copies it once per session; ``ObservableState`` shares it, copying on write). A ``SharedState``, attached in push mode, measures how fast a change reaches
-the other sessions.
+(``gr.State`` copies it once per session; ``ObservableState`` shares it, copying on write).
+A ``SharedState``, attached in push mode, measures how fast a change reaches the other
+sessions.
 """
 
 from __future__ import annotations

@@ -167,8 +167,8 @@ def test_special_arguments_and_output_only_replacement(app: GradioServer) -> Non
 @pytest.mark.parametrize("wiring", ["wired", "on", "plain"])
 def test_an_in_place_append_never_walks_or_copies_the_value(app: GradioServer, wiring: str) -> None:
     """O(1) detection, structurally: after the session's first access (which deep-copies a
-    ``gr.State`` default), an in-place append to 1,000 records that each count every hash, comparison,
-    copy, pickle and repr is reported changed without touching one of them. ``gr.State``
+    ``gr.State`` default), an in-place append to 1,000 records that each count every hash,
+    comparison, copy, pickle and repr is reported changed without touching one of them. ``gr.State``
     (``plain``) is the control: Gradio's change check hashes every record, twice."""
     with GradioSession(app.url) as session:
         event = f"counted_{wiring}"

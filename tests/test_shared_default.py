@@ -75,6 +75,7 @@ def test_a_session_starts_on_the_default_itself_and_a_write_copies_only_its_path
 def test_every_kind_of_write_leaves_the_default_and_another_session_unchanged() -> None:
     default = SharedDefault(records(5))
     pristine = exact(default.value)
+    frozen = pickle.dumps(default.value)
     mine, other = observe_shared(default), observe_shared(default)
     mine["rows"][0]["meta"]["n"] = 99
     mine["rows"].pop(1)["tags"].append("popped")
@@ -96,6 +97,7 @@ def test_every_kind_of_write_leaves_the_default_and_another_session_unchanged() 
     for row in mine["rows"]:
         row["seen"] = True
     _check(default, pristine, other)
+    assert pickle.dumps(default.value) == frozen  # byte for byte
     assert mine["pair"][0] == [1, 2]
     assert mine["board"]["cards"][1].title == "through vars"
     assert mine["groups"]["new"] == [1]
