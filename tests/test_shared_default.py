@@ -141,6 +141,22 @@ def test_raw_objects_handed_out_are_the_sessions_own() -> None:
     assert session["board"]["cards"][0].tags == ["copy"]  # copy.copy is shallow, as in Python
 
 
+def test_an_alias_the_session_makes_reads_the_same_through_either_place() -> None:
+    value = {"x": {}, "y": {"k": [1]}, "t": (1, 2), "s": Slotted()}
+    default = SharedDefault(value)
+    pristine = exact(default.value)
+    session = observe_shared(default)
+    plain = copy.deepcopy(value)
+    for root in (session, plain):
+        root["x"].update(root["y"])  # x["k"] is y["k"]: one list at two places
+        root["x"]["k"].append(2)
+    assert session["y"] == plain["y"] == {"k": [1, 2]}
+    assert str(session["y"]) == str(plain["y"])
+    assert hash(session["t"]) == hash((1, 2))  # proxies that hash still do
+    assert hash(session["s"]) == hash(peek(session["s"]))
+    _check(default, pristine)
+
+
 def test_aliases_in_the_default_stay_aliases_in_each_session() -> None:
     shared_list: list[int] = []
     card = Card("c", shared_list)

@@ -85,6 +85,22 @@ _CONTAINER_READERS = frozenset(
 """Methods of the built-in containers, reached through ``__getattr__``, that only read."""
 
 
+_DEEP_READERS = (
+    "__repr__",
+    "__str__",
+    "__eq__",
+    "__ne__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__deepcopy__",
+    "__reduce_ex__",
+    "__reduce__",
+)
+"""Readers of the whole raw value below a proxy: they run once the session owns all of it."""
+
+
 def _owner(proxy: Any) -> Owner:
     return _node(proxy).journal.shared  # type: ignore[no-any-return]
 
@@ -110,8 +126,9 @@ def private_variant(cls: type[ObservedProxy]) -> type[ObservedProxy]:
     namespace: dict[str, Any] = {"__slots__": (), "__module__": cls.__module__}
     if getattr(cls, "__copy__", None) is ObservedProxy.__copy__:
         namespace["__copy__"] = _owning_copy
-    for name in ("__repr__", "__deepcopy__", "__reduce_ex__", "__reduce__"):
+    for name in _DEEP_READERS:
         namespace[name] = _owning_all(getattr(cls, name))
+    namespace["__hash__"] = cls.__hash__  # a class defining __eq__ alone would lose it
     if issubclass(cls, ObservedObject):
         namespace["__getattribute__"] = _object_getattribute(cls.__getattribute__)
     variant = type(cls.__name__, (cls,), namespace)
