@@ -88,15 +88,10 @@ _CONTAINER_READERS = frozenset(
 _DEEP_READERS = (
     "__repr__",
     "__str__",
-    "__eq__",
-    "__ne__",
-    "__lt__",
-    "__le__",
-    "__gt__",
-    "__ge__",
     "__deepcopy__",
     "__reduce_ex__",
     "__reduce__",
+    *(f"__{comparison}__" for comparison in ("eq", "ne", "lt", "le", "gt", "ge")),
 )
 """Readers of the whole raw value below a proxy: they run once the session owns all of it."""
 
