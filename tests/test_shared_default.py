@@ -228,3 +228,30 @@ def test_observe_shared_refuses_what_it_cannot_share() -> None:
 def test_a_scalar_default_comes_back_as_is() -> None:
     assert observe_shared(SharedDefault(3)) == 3
     assert observe_shared(SharedDefault("text")) == "text"
+
+
+def test_sessions_writing_at_once_in_threads_never_reach_the_default() -> None:
+    default = SharedDefault(records(50))
+    pristine = exact(default.value)
+    sessions = [observe_shared(default) for _ in range(8)]
+    start = threading.Barrier(len(sessions))
+
+    def work(number: int, session: Any) -> None:
+        start.wait()
+        for index in range(0, 50, 3):
+            session["rows"][index]["tags"].append(number)
+            session["board"]["cards"][0].tags.append(number)
+
+    threads = [
+        threading.Thread(target=work, args=(number, session))
+        for number, session in enumerate(sessions)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert exact(default.value) == pristine
+    for number, session in enumerate(sessions):
+        assert session["rows"][3]["tags"] == [number]
+        assert session["rows"][4]["tags"] == []
+        assert session["board"]["cards"][0].tags == [number] * 17
