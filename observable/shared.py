@@ -17,108 +17,26 @@ session's own, with everything below them (O(size of that part)).
 
 from __future__ import annotations
 
-import collections
 import copy
 import threading
-from typing import Any, cast
+from typing import Any
 
 import wrapt
 
 from .change import MISSING
-from .effects import read_storage, write_storage
+from .effects import read_storage
 from .journal import Journal
 from .proxies.base import PROXY_TYPES, make_proxy, node_of, reach
-from .proxies.nodes import INSTANCE_DICT, Node
+from .proxies.nodes import Node
 from .proxies.sharing import become_private, private_variant, shared_variant
 from .registry import proxy_class_for
-from .values import SCALAR_TYPES, instance_attributes
+from .shared_copies import deep_or_same, holds, rebuilt, shallow, store
+from .shared_default import SharedDefault, slots_of
+from .values import SCALAR_TYPES
 
 __all__ = ["SharedDefault", "observe_shared", "unwrap"]
 
 _set_target: Any = wrapt.BaseObjectProxy.__dict__["__wrapped__"].__set__
-
-
-class SharedDefault:
-    """A value that many :func:`observe_shared` sessions read in place and never change.
-
-    Making it walks the value once (O(n)) to remember which objects belong to it, and, for
-    objects held at more than one place, every place that holds them; each session then
-    starts in O(1). Keep the value itself unchanged: edits made to it directly (not through a
-    session) would reach every session that has not copied that part.
-    """
-
-    __slots__ = ("holders", "ids", "value")
-
-    def __init__(self, value: Any) -> None:
-        """Share ``value`` (an observed value is copied first: the default is plain)."""
-        if type(value) in PROXY_TYPES:
-            from .observe import snapshot
-
-            value = snapshot(value)
-        self.value = value
-        ids, again = _reachable(value)
-        self.ids: frozenset[int] = frozenset(ids)
-        """The identity of every non-scalar object in the value."""
-        self.holders: dict[int, list[tuple[Any, Any]]] = _holders(value, again) if again else {}
-        """Every (holder, key) of each object held at several places, and of their holders."""
-
-    def __repr__(self) -> str:
-        return f"<SharedDefault of {type(self.value).__name__}, {len(self.ids)} objects>"
-
-
-def _reachable(value: Any) -> tuple[set[int], set[int]]:
-    """Return the ids of every non-scalar object reachable from ``value`` (keys included), and
-    of those reached more than once (aliases and cycles)."""
-    seen: set[int] = set()
-    again: set[int] = set()
-    stack = [value]
-    scalars = SCALAR_TYPES
-    while stack:
-        item = stack.pop()
-        if type(item) in scalars:
-            continue
-        if id(item) in seen:
-            again.add(id(item))
-            continue
-        seen.add(id(item))
-        if isinstance(item, dict):
-            stack.extend(key for key in dict.keys(item) if type(key) not in scalars)
-            stack.extend(inner for inner in dict.values(item) if type(inner) not in scalars)
-        elif isinstance(item, list | tuple | set | frozenset | collections.deque):
-            stack.extend(inner for inner in item if type(inner) not in scalars)
-        elif proxy_class_for(type(item)) is not None:
-            stack.extend(instance_attributes(item).values())
-    return seen, again
-
-
-def _holders(value: Any, aliased: set[int]) -> dict[int, list[tuple[Any, Any]]]:
-    """Return the holders of each object in ``aliased`` and of each holder up to the root."""
-    first: dict[int, tuple[Any, Any]] = {}
-    every: dict[int, list[tuple[Any, Any]]] = {}
-    visited: set[int] = set()
-    stack: list[tuple[Any, Any, Any]] = [(value, None, None)]
-    while stack:
-        item, holder, key = stack.pop()
-        if type(item) in SCALAR_TYPES:
-            continue
-        if holder is not None:
-            if id(item) in aliased:
-                every.setdefault(id(item), []).append((holder, key))
-            first.setdefault(id(item), (holder, key))
-        if id(item) in visited:
-            continue
-        visited.add(id(item))
-        stack.extend((child, item, where) for where, child in _slots(item))
-    holders: dict[int, list[tuple[Any, Any]]] = {}
-    todo = list(aliased)
-    while todo:
-        ident = todo.pop()
-        if ident in holders:
-            continue
-        entries = every.get(ident) or ([first[ident]] if ident in first else [])
-        holders[ident] = entries
-        todo.extend(id(holder) for holder, _ in entries)
-    return holders
 
 
 def observe_shared(default: SharedDefault, journal: Journal | None = None) -> Any:
@@ -254,8 +172,8 @@ class Session:
                             if isinstance(holder, dict | list)
                             else (read_storage(holder, step))
                         )
-                    if _holds(holder, route[-1], old):
-                        _store(holder, route[-1], old, new)
+                    if holds(holder, route[-1], old):
+                        store(holder, route[-1], old, new)
 
     def take(self, original: Any, node: Node | None = None) -> Any:
         """Return the session's version of the default object ``original``, made on first
@@ -265,9 +183,9 @@ class Session:
         if found is not None:
             return found
         if proxy_class_for(type(original)) is None:
-            new = _deep_or_same(original)
+            new = deep_or_same(original)
         else:
-            new = _shallow(original)
+            new = shallow(original)
         if new is original:  # the empty tuple: one object, immutable, nothing to copy
             return new
         if node is None or node.target is not original:
@@ -307,19 +225,19 @@ class Session:
         """Put ``new`` for ``old`` at ``key`` in the session's version of ``holder``."""
         current = self.take(holder) if id(holder) in self.ids else holder
         if isinstance(current, tuple | frozenset):
-            if _holds(current, key, old):
-                self._replace(holder, current, _rebuilt(current, key, old, new), None)
-        elif _holds(current, key, old):
-            _store(current, key, old, new)
+            if holds(current, key, old):
+                self._replace(holder, current, rebuilt(current, key, old, new), None)
+        elif holds(current, key, old):
+            store(current, key, old, new)
 
     def _put_node(self, node: Node, key: Any, old: Any, new: Any) -> None:
         """Put ``new`` for ``old`` at ``key`` in ``node``'s container (made the session's own)."""
         current = self.own(node)
         if isinstance(current, tuple | frozenset):
             original = self.origin_of(current)
-            self._replace(original, current, _rebuilt(current, key, old, new), node)
-        elif _holds(current, key, old):
-            _store(current, key, old, new)
+            self._replace(original, current, rebuilt(current, key, old, new), node)
+        elif holds(current, key, old):
+            store(current, key, old, new)
 
     def _repoint(self, node: Node, old: Any, new: Any) -> None:
         node.target = new
@@ -334,118 +252,6 @@ class Session:
             _set_target(proxy, new)
             become_private(proxy)
         journal.epoch += 1
-
-
-def _deep_or_same(value: Any) -> Any:
-    """Return a deep copy of a library object, or the object itself when it cannot be copied
-    (a lock: shared by reference, as :func:`observable.snapshot` keeps it)."""
-    try:
-        return copy.deepcopy(value)
-    except Exception:
-        return value
-
-
-def _shallow(value: Any) -> Any:
-    """Return a shallow copy of ``value`` that runs none of its container's own code."""
-    kind = type(value)
-    if kind is tuple or kind is frozenset:
-        return kind(list(value))
-    if isinstance(value, tuple):
-        return tuple.__new__(kind, list(value))
-    if isinstance(value, frozenset):
-        return frozenset.__new__(kind, list(value))
-    base = next((b for b in _BASES if isinstance(value, b)), None)
-    if base is None or kind in _BASES:
-        return copy.copy(value)
-    new = cast(Any, base).__new__(kind)
-    if base is collections.deque:
-        collections.deque.__init__(new, value, value.maxlen)
-    elif base is collections.OrderedDict:
-        for key, item in dict.items(value):
-            collections.OrderedDict.__setitem__(new, key, item)
-    elif base is dict:
-        dict.update(new, value)
-        if isinstance(value, collections.defaultdict):
-            new.default_factory = value.default_factory
-    elif base is list:
-        list.extend(new, value)
-    elif base is set:
-        set.update(new, value)
-    else:
-        new[:] = value
-    own = getattr(value, "__dict__", None)
-    if own:
-        new.__dict__.update(own)
-    return new
-
-
-_BASES: tuple[type, ...] = (
-    collections.deque,
-    collections.OrderedDict,
-    dict,
-    list,
-    set,
-    bytearray,
-)
-
-
-def _rebuilt(container: Any, key: Any, old: Any, new: Any) -> Any:
-    """Return a tuple or frozenset like ``container`` with ``new`` for ``old`` (at ``key``)."""
-    if isinstance(container, tuple):
-        items = list(container)
-        items[key] = new
-        return tuple.__new__(type(container), items)
-    return frozenset.__new__(type(container), [new if m is old else m for m in container])
-
-
-def _holds(container: Any, key: Any, value: Any) -> bool:
-    """Tell whether ``container`` holds ``value`` at ``key`` (a set: as a member)."""
-    try:
-        if isinstance(container, set | frozenset):
-            return any(member is value for member in container)
-        if isinstance(container, dict):
-            return dict.get(container, key, MISSING) is value
-        if isinstance(container, list | tuple | collections.deque):
-            return container[key] is value
-        return read_storage(container, key) is value
-    except (IndexError, TypeError, KeyError):
-        return False
-
-
-def _store(container: Any, key: Any, old: Any, new: Any) -> None:
-    """Put ``new`` where ``container`` holds ``old`` (at ``key``), running none of its code."""
-    if isinstance(container, collections.OrderedDict):
-        collections.OrderedDict.__setitem__(container, key, new)
-    elif isinstance(container, dict):
-        dict.__setitem__(container, key, new)
-    elif isinstance(container, list):
-        list.__setitem__(container, key, new)
-    elif isinstance(container, collections.deque):
-        collections.deque.__setitem__(container, key, new)
-    elif isinstance(container, set):
-        set.discard(container, old)
-        set.add(container, new)
-    elif key is INSTANCE_DICT:
-        raise TypeError("an object's __dict__ is never replaced")
-    else:
-        write_storage(container, key, new)
-
-
-def _slots(container: Any) -> list[tuple[Any, Any]]:
-    """Return the (key, child) pairs of a container or object, as :func:`_store` takes them."""
-    if isinstance(container, dict):
-        return list(dict.items(container))
-    if isinstance(container, list | tuple | collections.deque):
-        return list(enumerate(container))
-    if isinstance(container, set | frozenset):
-        return [(None, member) for member in container]
-    if proxy_class_for(type(container)) is None:
-        return []
-    return [
-        (name, item)
-        for name, item in instance_attributes(container).items()
-        if read_storage(container, name) is item
-    ]
 
 
 def _private(session: Session, value: Any, done: dict[int, Any], node: Node | None) -> Any:
@@ -472,8 +278,8 @@ def _private(session: Session, value: Any, done: dict[int, Any], node: Node | No
         session._replace(source, value, rebuilt, node or session._node_of(value))
         done[id(original)] = done[id(value)] = rebuilt
         return rebuilt
-    for key, child in _slots(value):
+    for key, child in slots_of(value):
         inner = _private(session, child, done, None)
-        if inner is not child and _holds(value, key, child):
-            _store(value, key, child, inner)
+        if inner is not child and holds(value, key, child):
+            store(value, key, child, inner)
     return value
