@@ -9,9 +9,10 @@ one event that appends a record in place:
 * ``observed_N``: an ``ObservableState`` wired with ``observable_gradio.on``.
 
 For the first event of a new session, ``first_plain_N`` and ``first_wired_N`` append to a
-``gr.State``/``ObservableState`` whose default is the list itself (copied once per session, as
-users write it). A ``SharedState``, attached in push mode, measures how fast a change reaches
-the other sessions.
+``gr.State``/``ObservableState`` whose default is the list itself, as users write it
+(``gr.State`` copies it once per session; ``ObservableState`` shares it, copying on write).
+A ``SharedState``, attached in push mode, measures how fast a change reaches the other
+sessions.
 """
 
 from __future__ import annotations

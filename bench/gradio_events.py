@@ -10,8 +10,9 @@ suite's launcher) and a lean client that speaks Gradio's queue protocol as the b
   as in every other section; a sample is one round trip, from joining the queue to
   ``process_completed``. The first call of each (untimed) also pays the session's copy.
 * ``gradio.first``: the same append as the *first* event of a new session, whose state's
-  default is a list of N records: Gradio copies the default for the session (O(N) for both;
-  see ``docs/gradio.md``, "The first event of a session"). Each sample is a new session.
+  default is a list of N records: ``gr.State`` deep-copies the default for the session;
+  ``ObservableState`` shares it and copies what the append touches (see ``docs/gradio.md``,
+  "The first event of a session"). Each sample is a new session.
 * ``gradio.push``: S sessions each run the push generator of a ``SharedState``; a separate
   session changes the value R times. A latency is the time from that session's request to a
   watcher's ``process_generating`` message for the change (the moment the browser would fire

@@ -22,6 +22,7 @@ from .patch import apply, invert, to_json_document, to_json_patch
 from .proxies import ObservedProxy
 from .readonly import readonly
 from .registry import proxy_class_for, register_proxy, unregister_proxy
+from .shared import SharedDefault, observe_shared
 from .store import ReadOnlyStore, Store
 from .store_keys import keys_of
 from .values import SCALAR_TYPES, indistinguishable
@@ -46,6 +47,7 @@ __all__ = [
     "Path",
     "ReadOnlyError",
     "ReadOnlyStore",
+    "SharedDefault",
     "Store",
     "Subscriber",
     "apply",
@@ -57,6 +59,7 @@ __all__ = [
     "journal_of",
     "keys_of",
     "observe",
+    "observe_shared",
     "origin",
     "path_of",
     "proxy_class_for",

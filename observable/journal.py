@@ -105,6 +105,7 @@ class Journal:
         "gate",
         "lock",
         "nodes",
+        "shared",
         "subscribed",
     )
 
@@ -130,6 +131,8 @@ class Journal:
         """Internal: the live proxy nodes of this journal's values, by object identity."""
         self.gate: CommitGate | None = None
         """Internal: the backend's :class:`CommitGate`; set with :meth:`attach_gate`."""
+        self.shared: Any = None
+        """Internal: the copy-on-write session of :func:`observable.observe_shared`, if any."""
 
     @property
     def maxlen(self) -> int | None:

@@ -7,9 +7,11 @@ from typing import Any, TypeVar
 
 from .change import Path
 from .journal import Journal
-from .proxies.base import PROXY_TYPES, make_proxy, node_of, unwrap, unwrap_deep
+from .proxies.base import PROXY_TYPES, make_proxy, node_of, unwrap_deep
+from .proxies.base import unwrap as raw_target
 from .proxies.nodes import resolve_path
 from .registry import proxy_class_for
+from .shared import unwrap
 from .values import SCALAR_TYPES, plain_copy
 
 __all__ = [
@@ -84,4 +86,6 @@ def path_of(proxy: Any) -> Path | None:
 
 def snapshot(value: Any) -> Any:
     """Return a plain deep copy of ``value``, with no proxies anywhere inside."""
-    return plain_copy(unwrap(value), {})
+    if type(value) in PROXY_TYPES and node_of(value).journal.shared is not None:
+        return plain_copy(unwrap(value), {})  # a shared session's value, made its own first
+    return plain_copy(raw_target(value), {})

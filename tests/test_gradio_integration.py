@@ -166,19 +166,38 @@ def test_special_arguments_and_output_only_replacement(app: GradioServer) -> Non
 
 @pytest.mark.parametrize("wiring", ["wired", "on", "plain"])
 def test_an_in_place_append_never_walks_or_copies_the_value(app: GradioServer, wiring: str) -> None:
-    """O(1) detection, structurally: after the session's first access (which copies the
-    default), an in-place append to 1,000 records that each count every hash, comparison,
-    copy, pickle and repr is reported changed without touching one of them. ``gr.State``
+    """O(1) detection, structurally: after the session's first access (which deep-copies a
+    ``gr.State`` default), an in-place append to 1,000 records that each count every hash,
+    comparison, copy, pickle and repr is reported changed without touching one of them. ``gr.State``
     (``plain``) is the control: Gradio's change check hashes every record, twice."""
     with GradioSession(app.url) as session:
         event = f"counted_{wiring}"
         state = int(session.dependency(event)["outputs"][-1])
-        session.call(event)  # the session's first access: gradio copies the default
+        session.call(event)  # the session's first access
         session.call("counted_reset")
         assert session.changed_state_ids(event) == [state]
         touches = int(session.call("counted_touches").data[0])
         if wiring == "plain":
             assert touches >= 2 * 1000  # hashed before and after the event
+        else:
+            assert touches == 0
+
+
+@pytest.mark.parametrize("wiring", ["plain", "wired", "on"])
+def test_a_sessions_first_event_copies_no_record_of_the_default(
+    app: GradioServer, wiring: str
+) -> None:
+    """O(1) first event, structurally: a new session's first append to 1,000 records that each
+    count every copy, hash, comparison, pickle and repr touches none of them (the session shares
+    the default and copies only the list it appends to). ``gr.State`` deep-copies each."""
+    with GradioSession(app.url) as session:
+        event = f"counted_{wiring}"
+        state = int(session.dependency(event)["outputs"][-1])
+        session.call("counted_reset")
+        assert session.changed_state_ids(event) == [state]  # the session's first access
+        touches = int(session.call("counted_touches").data[0])
+        if wiring == "plain":
+            assert touches >= 1000  # every record deep-copied (and hashed)
         else:
             assert touches == 0
 
@@ -210,6 +229,26 @@ def test_two_sessions_keep_independent_state_and_journals(app: GradioServer) -> 
         assert tab_b.call("peek").data[0] == "[0] v1"
         with GradioSession(app.url, tab_a.session_hash) as tab_a_again:
             assert tab_a_again.call("peek").data[0] == "[0, 1] v2"
+
+
+def test_sessions_share_the_default_and_never_change_it(app: GradioServer) -> None:
+    # Each session reads the one default in place and copies what it writes: one session's
+    # edits at any depth reach neither the default nor a session that starts after them.
+    with GradioSession(app.url) as first:
+        defaults = first.call("defaults").data[0]
+        assert defaults == "([], {'a': {'b': []}}, Profile(name='ada', tags=[]))"
+        for event in ("nested_append", "tag", "rename", "append"):
+            first.call(event)
+        assert first.call("nested_read").data[0] == "nested_read 1"
+        assert first.call("defaults").data[0] == defaults
+        with GradioSession(app.url) as second:
+            assert second.call("nested_read").data[0] == "nested_read 0"
+            assert second.call("peek").data[0] == "[] v0"
+            second.call("nested_append")
+            second.call("nested_append")
+            assert second.call("nested_read").data[0] == "nested_read 2"
+        assert first.call("nested_read").data[0] == "nested_read 1"
+        assert first.call("defaults").data[0] == defaults
 
 
 # -- shared values: push, background threads, polling ---------------------------------------

@@ -7,7 +7,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from observable import DEFAULT_RETENTION, Journal, is_observed, observe, snapshot
+from observable import DEFAULT_RETENTION, Journal, SharedDefault, is_observed, observe, snapshot
 
 from ._gradio import (
     gr,
@@ -94,16 +94,21 @@ with no_stub_files():
 
         @property
         def value(self) -> Any:
-            """The default value, as given (each session gets an observed deep copy of it)."""
+            """The default value, as given (each session reads it in place and copies what it
+            writes, which looks exactly like an observed deep copy of its own)."""
             session = session_reading_default()
             default = self.__dict__.get("_default")
             if session is not False:
-                return SessionDefault(default, self.new_journal, self._id, session)
+                start = self.__dict__.get("_shared") or default
+                return SessionDefault(start, self.new_journal, self._id, session)
             return default
 
         @value.setter
         def value(self, value: Any) -> None:
             self.__dict__["_default"] = value
+            # Sessions share the default and copy what they write (observable.observe_shared);
+            # a factory is called for each session instead.
+            self.__dict__["_shared"] = None if callable(value) else SharedDefault(value)
 
         @property
         def retention(self) -> int | None:

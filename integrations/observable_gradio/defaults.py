@@ -2,7 +2,9 @@
 
 Gradio deep-copies a State's default on each session's first access (``SessionState``), and that
 is the only hook it offers for per-session values. Neither object here is callable (gradio would
-call it) nor a container (nothing walks it).
+call it) nor a container (nothing walks it). A session's value shares the default
+(:func:`observable.observe_shared`): starting it costs O(1), and its first write copies only the
+path it touches.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from observable import Journal, is_observed, observe, snapshot
+from observable import Journal, SharedDefault, is_observed, observe, observe_shared, snapshot
 
 from .results import wrap_dependencies
 from .shared import SharedState
@@ -28,20 +30,24 @@ class SessionDefault:
     def __init__(
         self, initial: Any, journal: Callable[[], Journal], state_id: int, session: Any
     ) -> None:
-        """Copy ``initial`` (or call it, if callable) for the session ``session`` when copied."""
+        """Share ``initial`` (a SharedDefault) or call it (a factory) for the session
+        ``session`` when copied."""
         self._initial = initial
         self._journal = journal
         self._state_id = state_id
         self._session = session
 
     def new_value(self) -> Any:
-        """Return the session's value: a deep copy of the default (or the factory's result),
-        observed with a new journal (an immutable scalar stays raw)."""
+        """Return the session's value, observed with a new journal: the shared default, copied
+        as it is written (or the factory's result; an immutable scalar stays raw)."""
         initial = self._initial
-        value = initial() if callable(initial) else copy.deepcopy(initial)
-        if is_observed(value):
-            value = snapshot(value)  # a factory handed back an observed value: own a copy
-        observed = observe(value, self._journal(), warn=False)
+        if isinstance(initial, SharedDefault):
+            observed = observe_shared(initial, self._journal())
+        else:
+            value = initial() if callable(initial) else copy.deepcopy(initial)
+            if is_observed(value):
+                value = snapshot(value)  # a factory handed back an observed value: own a copy
+            observed = observe(value, self._journal(), warn=False)
         if self._session is not None:
             wrap_dependencies(self._session)  # a render's functions, for one
         return observed

@@ -402,6 +402,8 @@ def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
                     journal.epoch += 1
             parent.recent = proxy
             return proxy
+    if journal.shared is not None:  # a copy-on-write session picks the child's variant
+        return journal.shared.reach(parent, key, value, kind)
     proxy_class = proxy_class_for(kind)
     if proxy_class is None:
         return value
@@ -417,6 +419,8 @@ def place(node: Node, effect: EffectRecord) -> None:
     """
     nodes = node.journal.nodes
     pending = _embedded.pending
+    if node.journal.shared is not None:  # an object of a shared default placed anew is copied
+        node.journal.shared.placing(node, effect, pending)
     if pending is not None:
         _embedded.pending = None
     elif not nodes:
@@ -497,6 +501,8 @@ def mutate(
     """
     node = _node(proxy)
     journal = node.journal
+    if journal.shared is not None:  # a part of a shared default is copied before it changes
+        journal.shared.before_write(node)
     lock = journal.lock
     args = tuple(args)
     while True:

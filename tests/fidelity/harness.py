@@ -22,7 +22,8 @@ from typing import Any
 import jsonpatch
 
 import observable
-from observable import Journal
+from observable import Journal, SharedDefault, observe_shared
+from observable.proxies.base import unwrap as peek
 
 __all__ = [
     "Program",
@@ -31,7 +32,18 @@ __all__ = [
     "no_proxy_inside",
     "proxies_inside",
     "run_plain",
+    "sharing",
 ]
+
+
+class _Sharing:
+    """Whether :func:`differential` observes the root as a copy-on-write session of a shared
+    default (``tests/fidelity/conftest.py`` runs each differential test both ways)."""
+
+    on = False
+
+
+sharing = _Sharing()
 
 Program = Callable[[Any], Generator[Any, None, None] | Iterator[Any]]
 
@@ -58,7 +70,11 @@ def exact(value: Any) -> Any:
     test suite's own classes compare by their attributes; anything else by type and
     ``repr`` (memory addresses removed). Proxies are unwrapped at every level.
     """
-    return _exact(value, set())
+    versions: dict[int, Any] = {}
+    if observable.is_observed(value):
+        session = observable.journal_of(value).shared
+        versions = {} if session is None else session.versions
+    return _exact(value, set(), versions)
 
 
 def _attributes(value: Any) -> dict[str, Any]:
@@ -73,8 +89,11 @@ def _attributes(value: Any) -> dict[str, Any]:
     return {k: v for k, v in found.items() if not k.startswith("__pydantic")}
 
 
-def _exact(value: Any, active: set[int]) -> Any:
-    value = observable.unwrap(value) if observable.is_observed(value) else value
+def _exact(value: Any, active: set[int], versions: dict[int, Any]) -> Any:
+    # The raw tree as it is, so that a shared session's parts stay shared; a place that still
+    # holds a default object the session copied reads as the copy, as the proxies read it.
+    value = peek(value)
+    value = versions.get(id(value), value)
     kind = type(value)
     if kind in _SCALARS or (not _is_container(value) and not _is_user_class(kind)):
         return (kind.__qualname__, _ADDRESS.sub("", repr(value)))
@@ -83,15 +102,17 @@ def _exact(value: Any, active: set[int]) -> Any:
     active.add(id(value))
     try:
         if isinstance(value, dict):
-            inner: Any = [(_exact(k, active), _exact(v, active)) for k, v in value.items()]
+            inner: Any = [
+                (_exact(k, active, versions), _exact(v, active, versions)) for k, v in value.items()
+            ]
             if isinstance(value, collections.defaultdict):
                 inner.append(("default_factory", repr(value.default_factory)))
         elif isinstance(value, list | tuple | collections.deque):
-            inner = [_exact(item, active) for item in value]
+            inner = [_exact(item, active, versions) for item in value]
             if isinstance(value, collections.deque):
                 inner.append(("maxlen", value.maxlen))
         elif isinstance(value, set | frozenset):
-            inner = sorted(repr(_exact(item, active)) for item in value)
+            inner = sorted(repr(_exact(item, active, versions)) for item in value)
         elif isinstance(value, bytearray):
             inner = bytes(value)
         else:
@@ -99,7 +120,10 @@ def _exact(value: Any, active: set[int]) -> Any:
         if _is_user_class(kind):
             inner = (
                 inner,
-                sorted((name, _exact(item, active)) for name, item in _attributes(value).items()),
+                sorted(
+                    (name, _exact(item, active, versions))
+                    for name, item in _attributes(value).items()
+                ),
             )
         return (kind.__module__, kind.__qualname__, inner)
     finally:
@@ -113,7 +137,7 @@ def _is_container(value: Any) -> bool:
 def proxies_inside(value: Any) -> list[str]:
     """Return the places (as text) where the raw tree under ``value`` holds a proxy."""
     found: list[str] = []
-    _walk(observable.unwrap(value), "", found, set())
+    _walk(peek(value), "", found, set())
     return found
 
 
@@ -191,7 +215,15 @@ def differential(
     """
     plain = observable.snapshot(initial)
     journal = Journal(maxlen=None)
-    proxy = observable.observe(observable.snapshot(initial), journal)
+    if sharing.on:
+        # The root reads a default that a second session shares too: neither the default nor
+        # the other session may ever see this session's edits.
+        default = SharedDefault(observable.snapshot(initial))
+        pristine = exact(default.value)
+        proxy = observe_shared(default, journal)
+        other = observe_shared(default, Journal(maxlen=None))
+    else:
+        proxy = observable.observe(observable.snapshot(initial), journal)
     plain_steps = _steps(program, plain)
     observed_steps = _steps(program, proxy)
     step = 0
@@ -224,6 +256,9 @@ def differential(
             f"step {step}: observed value {observable.unwrap(proxy)!r} differs from plain {plain!r}"
         )
         no_proxy_inside(proxy)
+        if sharing.on:
+            assert exact(default.value) == pristine, f"step {step}: the shared default changed"
+            assert exact(other) == pristine, f"step {step}: another session sees the edits"
         changed = exact(plain) != before
         recorded = journal.since(version)
         if recorded and not changed:

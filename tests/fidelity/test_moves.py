@@ -7,6 +7,8 @@ from __future__ import annotations
 import collections
 from typing import Any
 
+import pytest
+
 import observable
 from tests.fidelity.harness import differential
 
@@ -194,3 +196,20 @@ def test_raw_tree_with_a_placed_proxy_can_be_pickled_and_dumped() -> None:
     raw = observable.unwrap(root)
     assert json.loads(json.dumps(raw)) == {"cur": [1], "arch": {"old": [1]}}
     assert pickle.loads(pickle.dumps(raw)) == {"cur": [1], "arch": {"old": [1]}}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core: a write that replaces a value with an equal, different object records "
+    "nothing and skips placing it, so the moved object's later edits are not journaled",
+)
+def test_a_moved_child_stored_over_an_equal_value_is_still_tracked() -> None:
+    def program(root: Any) -> Any:
+        moved = root["items"].pop(0)
+        yield
+        root["box"]["slot"] = moved  # {} replaces an equal {}: no change to record
+        yield
+        moved["edited"] = True
+        yield
+
+    differential({"items": [{}], "box": {"slot": {}}}, program, json=True)

@@ -142,7 +142,7 @@ def append_counted(records: list[Any]) -> list[Any]:
 
 
 def reset_touches() -> str:
-    """Forget earlier touches (the session's first access deep-copies every record)."""
+    """Forget earlier touches (a gr.State session's first access deep-copies every record)."""
     Counted.touches = 0
     return "reset"
 
@@ -243,6 +243,12 @@ with gr.Blocks() as demo:
     )
     on(button("post_polled"), post_polled, inputs=text, outputs=last, api_name="post_polled")
     on(button("watchers"), lambda: str(BOARD.watchers), outputs=last, api_name="watchers")
+    on(
+        button("defaults"),
+        lambda: repr((items.value, nested.value, profile.value)),
+        outputs=last,
+        api_name="defaults",
+    )
     ids = {
         "items": items._id,
         "nested": nested._id,
