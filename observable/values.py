@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from .change import MISSING
+from .source import is_user_class
 
 __all__ = [
     "EXACT_TYPES",
@@ -79,11 +80,45 @@ def plain_copy(value: Any, memo: dict[int, Any]) -> Any:
         return tuple([plain_copy(item, memo) for item in value])
     builder = _BUILDERS.get(kind) or _subclass_builder(kind)
     if builder is None:
+        known = len(memo)
         try:
             return _deepcopy(value, memo)
         except Exception:
-            return value
+            # The failed attempt left half-built copies in the memo: forget them.
+            for stale in list(memo)[known:]:
+                if stale != id(memo):  # deepcopy's keep-alive list protects ids in use
+                    del memo[stale]
+            return _copy_around_uncopyable(value, memo)
     copied = builder(value, memo)
+    return copied
+
+
+_OBJECT_REDUCE_EX = object.__reduce_ex__
+_OBJECT_REDUCE = object.__reduce__
+
+
+def _copy_around_uncopyable(value: Any, memo: dict[int, Any]) -> Any:
+    # Something inside a user object cannot be copied (a lock in an attribute): copy its
+    # own storage, keeping only that part by reference, so the copy does not follow later
+    # edits of the original. Library objects and objects with their own copy or pickle
+    # rules are kept whole.
+    kind = type(value)
+    own = getattr(value, "__dict__", None)
+    if (
+        not is_user_class(kind)
+        or hasattr(kind, "__deepcopy__")
+        or getattr(kind, "__reduce_ex__", None) is not _OBJECT_REDUCE_EX
+        or getattr(kind, "__reduce__", None) is not _OBJECT_REDUCE
+        or (own is not None and any(_is_dunder(name) for name in own))
+    ):
+        return value
+    try:
+        copied = object.__new__(kind)
+    except TypeError:
+        return value
+    memo[id(value)] = copied
+    for name, item in instance_attributes(value).items():
+        object.__setattr__(copied, name, plain_copy(item, memo))
     return copied
 
 

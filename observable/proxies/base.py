@@ -35,7 +35,14 @@ from ..journal import Journal
 from ..registry import proxy_class_for
 from ..registry import runs_on_proxy as _runs_on_proxy
 from ..values import SCALAR_TYPES, instance_attributes, snapshot_value
-from .nodes import InstanceDictNode, MappingNode, Node, evict_child, resolve_path
+from .nodes import (
+    AttributeNode,
+    InstanceDictNode,
+    MappingNode,
+    Node,
+    evict_child,
+    resolve_path,
+)
 
 __all__ = [
     "PROXY_TYPES",
@@ -43,6 +50,7 @@ __all__ = [
     "Mutator",
     "ObservedProxy",
     "Perform",
+    "adopt",
     "child_of",
     "commit",
     "make_proxy",
@@ -412,6 +420,35 @@ def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
     return proxy
 
 
+def adopt(node: Node, values: Iterable[Any]) -> None:
+    """After a write that recorded nothing, move the nodes of ``values`` it stored to ``node``.
+
+    An equal but different object written over another is no change to record, yet it now
+    lives in ``node``'s container: its node must follow it there, or its later edits would
+    resolve against the place it came from.
+    """
+    _embedded.pending = None  # the write put nothing new that needs a recorded place
+    nodes = node.journal.nodes
+    for value in values:
+        if type(value) in PROXY_TYPES:
+            value = _node(value).target
+        if type(value) in SCALAR_TYPES:
+            continue
+        child = nodes.get(id(value))
+        if child is None or child is node or child.parent is None:
+            continue
+        key = node.locate(child.key, value)
+        if key is MISSING and type(node) is AttributeNode:
+            key = next(
+                (name for name, item in instance_attributes(node.target).items() if item is value),
+                MISSING,
+            )
+        if key is not MISSING:
+            child.parent = node
+            child.key = key
+            node.journal.epoch += 1
+
+
 def place(node: Node, effect: EffectRecord) -> None:
     """Move the nodes of objects that ``effect`` put into ``node``'s container to there.
 
@@ -514,6 +551,8 @@ def mutate(
             finally:
                 journal.epoch += 1  # anything may have moved: paths are found afresh
             if effect is None or path is None:
+                if effect is None:
+                    adopt(node, args)
                 return result
             try:
                 change = commit(node, path, op, recorded, effect)

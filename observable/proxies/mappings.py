@@ -18,6 +18,7 @@ from .base import (
     Mutator,
     ObservedProxy,
     Outcome,
+    adopt,
     child_of,
     mutate,
     node_of,
@@ -344,7 +345,11 @@ class ObservedDict(ObservedProxy):
             target[key] = new
             if type(old) not in SCALAR_TYPES and old is not MISSING and old is not new:
                 journal.epoch += 1  # a child was replaced: paths below it are found afresh
-            if path is None or (old is not MISSING and is_noop_write(old, new)):
+            if old is not MISSING and is_noop_write(old, new):
+                if new is not old and kind not in SCALAR_TYPES:
+                    adopt(node, (new,))
+                return
+            if path is None:
                 return
             stored = key if old is MISSING or type(key) is str else _stored_key(target, key)
             if type(old) not in SCALAR_TYPES and old is not MISSING:

@@ -34,6 +34,7 @@ from .base import (
     Mutator,
     ObservedProxy,
     Outcome,
+    adopt,
     child_of,
     make_proxy,
     mutate,
@@ -278,6 +279,8 @@ class ObservedObject(ObservedProxy):
             else:
                 journal.epoch += 1  # a child was replaced: paths below it are found afresh
                 unchanged = is_noop_write(old, new)
+            if unchanged and new is not old and kind not in SCALAR_TYPES:
+                adopt(node, (new,))
             if path is None or unchanged:
                 return
             if type(old) not in SCALAR_TYPES and old is not MISSING:

@@ -198,11 +198,6 @@ def test_raw_tree_with_a_placed_proxy_can_be_pickled_and_dumped() -> None:
     assert pickle.loads(pickle.dumps(raw)) == {"cur": [1], "arch": {"old": [1]}}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: a write that replaces a value with an equal, different object records "
-    "nothing and skips placing it, so the moved object's later edits are not journaled",
-)
 def test_a_moved_child_stored_over_an_equal_value_is_still_tracked() -> None:
     def program(root: Any) -> Any:
         moved = root["items"].pop(0)

@@ -307,3 +307,37 @@ def test_memory_store_accepts_an_uncopyable_value() -> None:
     store["items"].append(lock)
     assert observable.unwrap(store["items"])[0] is lock
     assert store.journal.version == 2
+
+
+def test_a_removed_user_object_holding_a_lock_undoes_to_what_it_was() -> None:
+    # The object's snapshot must be a copy around the lock, not the object itself: a
+    # reference would follow the later edits, and undoing them would no longer fit.
+    from tests.strategies import PlainBox
+
+    def program(root: Any) -> Iterator[None]:
+        root[0].label.append(threading.Lock())
+        yield
+        box = root.pop(0)
+        yield
+        root.insert(0, box)
+        yield
+        root[0].label = None
+        yield
+        root[0] = None
+        yield
+
+    differential([PlainBox([], [])], program, copyable=False, strict_noop=False)
+
+
+def test_a_user_objects_snapshot_copies_around_what_cannot_be_copied() -> None:
+    from tests.strategies import PlainBox
+
+    lock = threading.Lock()
+    box = PlainBox([lock], {"a": 1})
+    copied = observable.snapshot(box)
+    assert copied is not box and copied.label is not box.label
+    assert copied.label[0] is lock  # the lock itself is kept, as plain Python keeps it
+    assert copied.items == box.items and copied.items is not box.items
+    # A library object holding a lock is kept whole.
+    waiting: queue.Queue[int] = queue.Queue()
+    assert observable.snapshot([waiting])[0] is waiting
