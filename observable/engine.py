@@ -58,11 +58,20 @@ class StoreEngine:
         with self._guard:
             self._subscribers[key] = (*self._subscribers.get(key, ()), callback)
 
+        active = [True]  # a second call must not remove a twin subscription
+
         def unsubscribe() -> None:
             with self._guard:
-                remaining = tuple(cb for cb in self._subscribers.get(key, ()) if cb is not callback)
-                if remaining:
-                    self._subscribers[key] = remaining
+                if not active:
+                    return
+                active.clear()
+                callbacks = list(self._subscribers.get(key, ()))
+                for index, subscribed in enumerate(callbacks):
+                    if subscribed is callback:  # this subscription only, not its twins
+                        del callbacks[index]
+                        break
+                if callbacks:
+                    self._subscribers[key] = tuple(callbacks)
                 else:
                     self._subscribers.pop(key, None)
 

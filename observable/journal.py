@@ -344,7 +344,7 @@ class Journal:
         subscribers = self._subscribers
         if not subscribers:
             return
-        record = built(change)
+        record: Change = built(change) if type(change) is tuple else change  # type: ignore[assignment]
         if self._held:
             state = self._batch
             if state.depth:

@@ -194,6 +194,8 @@ class Store:
         ``changes`` is empty when the key was :meth:`touch`-ed.
         """
         full = self.full_key(key)
+        if full == key:
+            return self._engine.subscribe(full, callback)  # the engine names it as we do
 
         def forward(_full_key: str, changes: tuple[Change, ...]) -> None:
             callback(key, changes)

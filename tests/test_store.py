@@ -322,3 +322,21 @@ def test_a_codec_given_in_code_reaches_the_backend_a_url_names(tmp_path: Path) -
         Store(MemoryBackend(), codec=codec)
     with pytest.raises(ValueError, match="pickle"):
         Store(f"sqlite:///{tmp_path / 'other.db'}?pickle=1")
+
+
+def test_one_unsubscribe_removes_one_subscription_of_the_same_callback() -> None:
+    store = Store()
+    store["log"] = []
+    heard: list[str] = []
+
+    def listen(key: str, changes: Any) -> None:
+        heard.append(key)
+
+    first = store.subscribe("log", listen)
+    store.subscribe("log", listen)
+    store["log"].append(1)
+    assert heard == ["log", "log"]
+    first()
+    first()  # a second call changes nothing
+    store["log"].append(2)
+    assert heard == ["log", "log", "log"]
