@@ -184,7 +184,8 @@ def test_redis_reads_and_writes_go_on_while_the_reader_decodes(server: RedisServ
         assert not codec.gate.is_set()  # ...while the reader is still stuck
 
         codec.gate.set()  # the reader's decoded batch is stale now: dropped, read again
-        other["count"] += 1
+        _wait(lambda: other["count"] == 1, "the other replica to hear of the write")
+        other["count"] = 2
         _wait(lambda: watched["count"] == 2, "the reader to go on")
         assert watched.journal.version == other.journal.version
         assert _changes_to(watched, "slow") == 1  # applied once, not twice
