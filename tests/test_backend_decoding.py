@@ -103,6 +103,10 @@ def _changes_to(store: Store, key: str) -> int:
     return sum(1 for change in store.journal if tuple(keys_of(change)) == (key,))
 
 
+def _last_keys(store: Store, count: int) -> list[tuple[str, ...]]:
+    return [tuple(keys_of(change)) for change in store.journal[-count:]]
+
+
 def _writes_in_order(items: list[Any], writers: dict[str, int]) -> None:
     """Every writer's appends are there exactly once, in the order it made them."""
     for name, count in writers.items():
@@ -120,7 +124,8 @@ def server() -> Iterator[RedisServer]:
 @pytest.mark.server
 @pytest.mark.timeout(180)
 def test_redis_never_decodes_under_the_journal_lock(server: RedisServer) -> None:
-    """Conflicts, shared locks, the reader, reloads and a trimmed log: all decode outside."""
+    """Conflicts, shared locks, the reader, reloads, a rebased batch and a trimmed log:
+    all decode outside the lock."""
     url = f"{server.url}?store=watch&block=0.2&reseed_wait=0.2&compact_every=25"
     codec = WatchedCodec()
     other, watched = Store(url), Store(url, codec=codec)
@@ -144,6 +149,13 @@ def test_redis_never_decodes_under_the_journal_lock(server: RedisServer) -> None
             thread.join(timeout=150)
             assert not thread.is_alive() and not errors, errors
         watched.backend.reload()
+        watched["mine"] = []
+        with watched.batch():
+            for number in range(5):
+                watched["mine"].append(number)
+            other["theirs"] = 1  # the log moves on: the batch is rebased after it
+        assert watched["theirs"] == 1
+        assert _last_keys(watched, 6) == [("theirs",)] + [("mine",)] * 5  # rebased after it
 
         with watched.journal.lock:  # its reader reads and decodes, but cannot apply...
             for number in range(100):
@@ -154,6 +166,7 @@ def test_redis_never_decodes_under_the_journal_lock(server: RedisServer) -> None
         assert codec.outside > 0  # it did decode, every time without the lock
         assert _plain(watched) == _plain(other)
         assert watched["n"] == 30
+        assert other["mine"] == [0, 1, 2, 3, 4]
         _writes_in_order(watched["log"], {"o": 150, "w": 150, "late": 100})
     finally:
         other.backend.close()
@@ -217,7 +230,8 @@ def _append(store: Store, item: Any) -> None:
 
 
 def test_sqlite_never_decodes_under_the_journal_lock(tmp_path: Path) -> None:
-    """Conflicts, reloads after another process compacted, and reload(): all outside."""
+    """Conflicts, reloads after another process compacted, reload() and a rebased batch:
+    all decode outside the lock."""
     url = _url(tmp_path / "state.db", compact_every=7, synchronous="normal")
     codec = WatchedCodec()
     other, watched = Store(url), Store(url, codec=codec)
@@ -229,6 +243,13 @@ def test_sqlite_never_decodes_under_the_journal_lock(tmp_path: Path) -> None:
             if number % 3 == 0:
                 _append(watched, ["w", number // 3])  # behind: catches up first
         watched.backend.reload()
+        watched["mine"] = []
+        with watched.batch():
+            for number in range(5):
+                watched["mine"].append(number)
+            other["theirs"] = 1  # the file moves on: the batch is rebased after it
+        assert watched["theirs"] == 1
+        assert _last_keys(watched, 6) == [("theirs",)] + [("mine",)] * 5  # rebased after it
         assert codec.under_lock == []
         assert codec.outside > 0
         fresh = Store(url)

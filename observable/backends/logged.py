@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..change import MISSING, Change, Member
 from ..engine import _silenced
-from ..journal import Conflict
+from ..journal import Conflict, JournalTruncated
 from ..patch import apply_effect, follow_path, invert_effect
 from ..store_keys import keys_of
 from .base import Backend, BackendUnavailable, BatchConflict, StateReloaded
@@ -567,67 +567,111 @@ class LogBackend(Backend):
         if current is not None and current.thread == threading.get_ident():
             yield  # nested: part of the outer batch
             return
-        with journal.lock:
-            state = _Batch(journal.version, threading.get_ident())
-            self._batch = state
+        with journal.batch():  # subscribers hear of everything once the batch is settled
+            lock = journal.lock
+            lock.acquire()
+            held = True
             try:
-                with journal.batch():
-                    try:
-                        yield
-                    finally:
-                        self._batch = None
-                        if state.changes:
-                            self._flush(state)
+                state = _Batch(journal.version, threading.get_ident())
+                self._batch = state
+                try:
+                    yield
+                finally:
+                    self._batch = None
+                    if state.changes and not self._flush(state):
+                        lock.release()  # rolled back: catch up without the lock
+                        held = False
+                        self._rebase(state)
             finally:
                 self._batch = None
+                if held:
+                    lock.release()
 
     def in_batch(self) -> bool:
         """Tell whether the calling thread has a batch open."""
         batch = self._batch
         return batch is not None and batch.thread == threading.get_ident()
 
-    def _flush(self, state: _Batch) -> None:
-        while True:
-            try:
-                length = self._append(state.base, state.parts)
-            except Behind:
-                remote = self._fetch_since(state.base)
-                if remote is not None and not _overlap(
-                    _footprint(remote), _footprint(state.changes)
-                ):
-                    self._rebase(state, remote)
-                    continue
-                self._roll_back(state)
-                progress = self._catch_up()
-                if remote is None:
+    def _flush(self, state: _Batch) -> bool:
+        """Commit a batch (lock held); False when the log moved on (the batch is rolled back)."""
+        try:
+            length = self._append(state.base, state.parts)
+        except Behind:
+            self._roll_back(state)
+            return False
+        except BaseException:
+            self._roll_back(state)
+            raise
+        self._committed(state.changes, length)
+        return True
+
+    def _rebase(self, state: _Batch) -> None:
+        """Commit a rolled-back batch after what the log gained meanwhile, if none of that
+        touches the batch's keys (changes on different keys commute); else raise.
+
+        Reads and decodes without the journal lock, like :meth:`_sync`. The batch stays
+        rolled back while the lock is free, so no other thread sees it uncommitted.
+        """
+        journal = self.journal
+        mine = _footprint(state.changes)
+        for _ in range(PREFETCH_TRIES):
+            with journal.lock:
+                base = journal.version
+            fetched = self._prefetch(base, False)
+            with journal.lock:
+                if journal.version != base:
+                    continue  # moved meanwhile: read again
+                if fetched.items is None or fetched.locked:
+                    progress = self._use(fetched)
+                    if progress is None:
+                        continue
                     raise StateReloaded(
                         f"the stored state was replaced while this batch was open "
                         f"({progress.value}); the batch ({len(state.changes)} changes) was "
                         "rolled back: read the values from the store again and retry"
-                    ) from None
-                raise BatchConflict(
-                    "another process changed the same store keys while this batch was open; "
-                    f"the batch ({len(state.changes)} changes) was rolled back "
-                    f"({progress.value}). Hold store.lock(key) around batches on shared keys"
-                ) from None
-            except BaseException:
-                self._roll_back(state)
-                raise
-            self._committed(state.changes, length)
-            return
+                    )
+                try:
+                    local: Sequence[Change] | None = journal.since(state.base)
+                except (JournalTruncated, ValueError):
+                    local = None  # reloaded meanwhile: assume the worst
+                progress = self._use(fetched) or Progress.NOTHING
+                theirs = [*(local or ()), *fetched.items]
+                if local is None or _overlap(_footprint(theirs), mine):
+                    raise BatchConflict(
+                        "another process changed the same store keys while this batch was "
+                        f"open; the batch ({len(state.changes)} changes) was rolled back "
+                        f"({progress.value}). Hold store.lock(key) around batches on shared keys"
+                    )
+                self._reapply(state)
+                if self._flush(state):
+                    return
+        raise BatchConflict(
+            f"the store kept changing while this batch ({len(state.changes)} changes) waited "
+            "to commit; it was rolled back: read the values from the store again and retry"
+        )
 
-    def _rebase(self, state: _Batch, remote: Sequence[Stored]) -> None:
-        """Put the batch after the remote changes, which touch other keys (lock held)."""
+    def _reapply(self, state: _Batch) -> None:
+        """Make a rolled-back batch again, after the journal's newest change (lock held)."""
         journal = self.journal
-        journal.discard_after(state.base)
-        self._apply_remote(remote)
+        raw = self.engine.raw_root
+        done: list[Change] = []
+        try:
+            for change in state.changes:
+                apply_effect(follow_path(raw, change.path), change.effect)
+                done.append(change)
+        except Exception as error:
+            for change in reversed(done):
+                apply_effect(follow_path(raw, change.path), invert_effect(change.effect))
+            raise BatchConflict(
+                f"the batch ({len(state.changes)} changes) could not be made again after "
+                f"other processes' changes ({error}); it was rolled back"
+            ) from error
         base = journal.version
-        renumbered = [change._replace(seq=base + 1 + i) for i, change in enumerate(state.changes)]
-        for change in renumbered:
+        state.changes = [change._replace(seq=base + 1 + i) for i, change in enumerate(done)]
+        state.base = base
+        for change in state.changes:
             journal.append_existing(change)
             journal.deliver(change)
-        state.base = base
-        state.changes = renumbered
 
     def _roll_back(self, state: _Batch) -> None:
         """Undo a batch's changes on the raw value and forget them (lock held)."""
