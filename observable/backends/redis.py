@@ -24,7 +24,9 @@ Each process runs one reader thread per store. It blocks in ``XREAD`` after its 
 version, applies other processes' entries with ``StoreEngine.apply_remote`` (which
 notifies local subscribers: Streamlit reruns, Gradio pushes) and skips its own. A gap
 (entries trimmed away) or a new epoch makes it reload the snapshot and replay the
-stream.
+stream. The reader, a writer after a conflict and ``store.lock`` all read and decode
+before they take the journal lock, and apply only if the local version did not move
+meanwhile (see ``observable.backends.fetched``).
 
 **Wipes.** When Redis lost data (no epoch at all, or a sequence behind the replicas'),
 the store is re-seeded from the most advanced replica, never from one that is behind:

@@ -25,8 +25,10 @@ through a proxy of a key whose value changed then raises
 :class:`~observable.backends.StateReloaded` (rolled back; read the key from the store
 again and retry).
 
-A row that cannot be decoded or applied quarantines its key only (see
-``observable.backends.quarantine``).
+Catching up reads through a second connection (WAL: it reads while the first one
+writes), guarded by its own mutex, and decodes before it takes the journal lock (see
+``observable.backends.fetched``). A row that cannot be decoded or applied quarantines its
+key only (see ``observable.backends.quarantine``).
 """
 
 from __future__ import annotations
