@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..change import MISSING, Change, Member
 from ..engine import _silenced
@@ -315,7 +315,9 @@ class LogBackend(Backend):
         before = getattr(self._conflicts, "reloads", self._reloads)
         rebases = getattr(self._conflicts, "rebases", self._rebases)
         with journal.deferring():
-            progress = self._sync()
+            # One read: if another thread (the reader) applied meanwhile, the operation
+            # simply runs again on what it applied, and meets the log afresh.
+            progress = self._sync(once=True)
         with journal.lock:
             reloads, kept = self._reloads - before, self._kept
             rebased = self._rebases != rebases
@@ -329,6 +331,8 @@ class LogBackend(Backend):
                 "the store reloaded its state from the backend while this write waited; "
                 "the write was rolled back: read the value from the store again and retry"
             )
+        if progress is None:
+            return  # the local version moved meanwhile: run the operation again
         overtaken = refused is not None and journal.version >= refused.seq
         if progress is Progress.NOTHING and not overtaken and not rebased:
             # (Overtaken or rebased: another thread, the reader, applied the newer changes
@@ -338,21 +342,28 @@ class LogBackend(Backend):
                 "the backend refused the write as out of date, but has nothing newer"
             )
 
-    def _sync(self, *, whole: bool = False) -> Progress:
+    @overload
+    def _sync(self, *, whole: bool = False, once: Literal[False] = False) -> Progress: ...
+
+    @overload
+    def _sync(self, *, whole: bool = False, once: bool) -> Progress | None: ...
+
+    def _sync(self, *, whole: bool = False, once: bool = False) -> Progress | None:
         """Catch up (or reload, ``whole``): read and decode first, then apply under the lock.
 
         What was read is applied only if the local version did not move meanwhile;
-        otherwise it is dropped and read again. After :data:`PREFETCH_TRIES` moves in a
-        row, the catch-up reads under the lock (safe: nothing can move then).
+        otherwise it is dropped and read again (``once``: None is returned instead).
+        After :data:`PREFETCH_TRIES` moves in a row, the catch-up reads under the lock
+        (safe: nothing can move then).
         """
         journal = self.journal
-        for _ in range(PREFETCH_TRIES):
+        for _ in range(1 if once else PREFETCH_TRIES):
             with journal.lock:  # a batch open in another thread: wait for its outcome
                 base = journal.version
             fetched = self._prefetch(base, whole)
             with journal.lock:
                 progress = self._use(fetched)
-            if progress is not None:
+            if progress is not None or once:
                 return progress
         logger.info("observable: %r kept moving while it caught up; reading under the lock", self)
         with journal.lock:
