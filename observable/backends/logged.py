@@ -67,6 +67,9 @@ RETRY_BASE = 0.001
 RETRY_CAP = 0.05
 """Most seconds one back-off after a write conflict lasts (the wait is jittered below it)."""
 
+TURN_AFTER = 4
+"""Conflicts in a row after which a writer asks for the next turn (see :meth:`_take_turn`)."""
+
 _ROOT_ORDER = "\x00root-order"
 """Pseudo-key of a change that adds or removes a top-level key (store key order)."""
 
@@ -334,7 +337,9 @@ class LogBackend(Backend):
         if progress is None:
             return  # the local version moved meanwhile: run the operation again
         overtaken = refused is not None and journal.version >= refused.seq
-        if progress is Progress.NOTHING and not overtaken and not rebased:
+        waited = getattr(self._conflicts, "yielded", False)  # refused: another's turn
+        self._conflicts.yielded = False
+        if progress is Progress.NOTHING and not overtaken and not rebased and not waited:
             # (Overtaken or rebased: another thread, the reader, applied the newer changes
             # or settled a new epoch between the conflict and this catch-up, which runs
             # outside the journal lock. Run it again.)
@@ -387,16 +392,28 @@ class LogBackend(Backend):
         return Progress.APPLIED
 
     def _back_off(self) -> None:
-        """Wait a jittered, bounded while after repeated conflicts, so writers take turns."""
+        """Wait a jittered, bounded while after repeated conflicts, so writers take turns.
+
+        A writer that lost :data:`TURN_AFTER` times in a row asks for the next turn; while
+        it holds it, it does not wait (the others do).
+        """
         conflicts = getattr(self._conflicts, "count", 0) + 1
         self._conflicts.count = conflicts
+        if conflicts >= TURN_AFTER and self._take_turn():
+            return
         if conflicts > 1:
             wait = random.uniform(0, min(RETRY_CAP, RETRY_BASE * 2 ** (conflicts - 2)))
             self.worst_retry_wait = max(self.worst_retry_wait, wait)
             time.sleep(wait)
 
+    def _take_turn(self) -> bool:
+        """Ask the storage to refuse other writers' commits until this one commits (or a
+        short lease ends); True if this writer holds the turn. None here: no turns."""
+        return False
+
     def _committed(self, changes: Sequence[Change], length: int) -> None:
         self._conflicts.count = 0
+        self._conflicts.yielded = False
         if self._quarantine:
             for change in changes:
                 self._quarantine.lift(repaired_keys(change))
@@ -626,6 +643,7 @@ class LogBackend(Backend):
         journal = self.journal
         mine = _footprint(state.changes)
         for _ in range(PREFETCH_TRIES):
+            self._back_off()  # without the lock: jittered, and may take the next turn
             with journal.lock:
                 base = journal.version
             fetched = self._prefetch(base, False)

@@ -110,20 +110,37 @@ if head ~= ARGV[2] then
   end
   return {'behind', head}
 end
+local turn = redis.call('GET', KEYS[5])
+if turn and turn ~= string.match(ARGV[4], '^[^:]*') then return {'turn'} end
 local entries = tonumber(ARGV[5])
 local tokens = 5 + 3 * entries
-for i = 5, #KEYS do
-  if redis.call('GET', KEYS[i]) ~= ARGV[tokens + i - 4] then return {'lock', KEYS[i]} end
+for i = 6, #KEYS do
+  if redis.call('GET', KEYS[i]) ~= ARGV[tokens + i - 5] then return {'lock', KEYS[i]} end
 end
 for e = 0, entries - 1 do
   local j = 6 + 3 * e
   redis.call('XADD', KEYS[2], ARGV[j], 'i', ARGV[4], 'n', ARGV[j + 1], 'd', ARGV[j + 2])
 end
 redis.call('SET', KEYS[1], ARGV[3])
+if turn then redis.call('DEL', KEYS[5]) end
 return {'ok', redis.call('GET', KEYS[4]) or '0'}
 """
-"""KEYS: seq, log, epoch, snapver, lock keys... ARGV: epoch, expected seq, new seq,
-commit id, entry count, (entry id, n, data) per entry, one token per lock key."""
+"""KEYS: seq, log, epoch, snapver, turn, lock keys... ARGV: epoch, expected seq, new seq,
+commit id (``replica:n``), entry count, (entry id, n, data) per entry, one token per lock
+key. While another replica holds the turn, a commit that would go in answers "turn"."""
+
+_TURN = """
+local turn = redis.call('GET', KEYS[1])
+if turn and turn ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+"""KEYS: turn. ARGV: replica id, lease (ms). Take or renew the next turn, unless another
+replica holds it."""
+
+TURN_LEASE_MS = 200
+"""How long a turn lasts without a commit (a writer that died, or whose retry wrote
+nothing, holds the others back this long at most)."""
 
 _LOAD = """
 return {redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or '0',
@@ -326,6 +343,8 @@ class RedisBackend(LogBackend):
         self._k_order = tag + ":order"
         self._k_seed = tag + ":seed"
         self._k_claims = tag + ":claims"
+        self._k_turn = tag + ":turn"
+        self._turn_lease_ms = TURN_LEASE_MS
         self._epoch: bytes | None = None
         self._client: redis.Redis | None = None
         self._reader_client: redis.Redis | None = None
@@ -429,6 +448,7 @@ class RedisBackend(LogBackend):
             ("acquire", _ACQUIRE),
             ("release", _RELEASE),
             ("renew", _RENEW),
+            ("turn", _TURN),
         ):
             self._scripts[name] = self._client.register_script(source)
         try:
@@ -493,6 +513,13 @@ class RedisBackend(LogBackend):
             seq += len(group)
             yield f"{seq}-0", len(group), "[" + ",".join(group) + "]"
 
+    def _take_turn(self) -> bool:
+        try:
+            taken = self._script("turn", [self._k_turn], [self._replica, self._turn_lease_ms])
+        except BackendUnavailable:
+            return False
+        return bool(taken)
+
     def _lock_fences(self) -> list[tuple[str, str]]:
         me = threading.get_ident()
         fences = []
@@ -517,7 +544,7 @@ class RedisBackend(LogBackend):
         for entry in entries:
             args.extend(entry)
         args.extend(token for _, token in fences)
-        keys = [self._k_seq, self._k_log, self._k_epoch, self._k_snapver]
+        keys = [self._k_seq, self._k_log, self._k_epoch, self._k_snapver, self._k_turn]
         keys.extend(key for key, _ in fences)
         try:
             result = self._script("commit", keys, args)
@@ -531,6 +558,9 @@ class RedisBackend(LogBackend):
             self._seen = max(self._seen, head)
             return head - int(result[1])
         if kind in (b"behind", b"epoch"):
+            raise Behind
+        if kind == b"turn":
+            self._conflicts.yielded = True  # nothing newer: another writer's turn
             raise Behind
         if kind == b"lock":
             lost = result[1].decode()
