@@ -322,7 +322,7 @@ class LogBackend(Backend):
             # simply runs again on what it applied, and meets the log afresh.
             progress = self._sync(once=True)
         with journal.lock:
-            reloads, kept = self._reloads - before, self._kept
+            reloads, kept = self._reloads - before, set(self._kept)
             rebased = self._rebases != rebases
         # The operation runs again on its proxy: fine if that proxy is the root, or sits
         # under a key whose value the one reload kept (same objects, still attached). A
@@ -535,7 +535,7 @@ class LogBackend(Backend):
         values = self._decode_values(pairs, quarantine, where)
         try:
             names = json.loads(order) if order is not None else []
-        except ValueError:
+        except (ValueError, TypeError, RecursionError):  # stored data: never trusted
             names = []
         if not isinstance(names, list):
             names = []
