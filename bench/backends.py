@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -172,17 +172,24 @@ def _wait_for(predicate: Callable[[], bool], timeout: float) -> bool:
 def contend_main(url: str, writer: int, count: int, locked: bool) -> None:
     """One contending writer: append ``[writer, i]`` to ``c``; print a JSON summary."""
     from observable import Store
+    from observable.backends import StateReloaded
 
     store = Store(url)
     latencies: list[float] = []
     started = time.monotonic()
+    reloaded = 0
     for number in range(count):
         before = time.monotonic()
-        if locked:
-            with store.lock("c"):
-                store["c"].append([writer, number])
-        else:
-            store["c"].append([writer, number])
+        while True:
+            try:
+                if locked:
+                    with store.lock("c"):
+                        store["c"].append([writer, number])
+                else:
+                    store["c"].append([writer, number])
+                break
+            except StateReloaded:  # SQLite: another process compacted; read the key again
+                reloaded += 1
         latencies.append(time.monotonic() - before)
     elapsed = time.monotonic() - started
     backend: Any = store.backend
@@ -190,18 +197,19 @@ def contend_main(url: str, writer: int, count: int, locked: bool) -> None:
     latencies.sort()
     summary = {
         "elapsed": elapsed,
+        "p50": _percentile(latencies, 50),
         "p99": _percentile(latencies, 99),
         "max": latencies[-1] if latencies else None,
         "worst_retry_wait": backend.worst_retry_wait,
+        "reloaded": reloaded,
     }
     print(json.dumps(summary), flush=True)
 
 
-def _contention(server_url: str, plan: Plan, locked: bool) -> dict[str, Any]:
+def _contention(url: str, plan: Plan, locked: bool) -> dict[str, Any]:
+    """Run the contending writers on the store at ``url`` (Redis or SQLite) and check it."""
     from observable import Store
 
-    name = f"contend{int(locked)}"
-    url = f"{server_url}?store={name}"
     setup = Store(url)
     setup["c"] = []
     setup.backend.close()
@@ -232,33 +240,54 @@ def _contention(server_url: str, plan: Plan, locked: bool) -> dict[str, Any]:
         "lost": len(expected - present),
         "duplicated": len(items) - len(present),
         "per_s": _rate(WRITERS * plan.contended, elapsed),
+        "elapsed_s": elapsed,
+        "p50_s": statistics.median(s["p50"] for s in summaries),
         "p99_s": max(s["p99"] for s in summaries),
         "max_s": max(s["max"] for s in summaries),
         "worst_retry_wait_s": max(s["worst_retry_wait"] for s in summaries),
+        "state_reloaded_retries": sum(s["reloaded"] for s in summaries),
     }
 
 
 def _contention_rows(
-    server_url: str, plan: Plan, say: Callable[[str], None], results: dict[str, Any]
+    kind: str,
+    url_of: Callable[[bool], str],
+    plan: Plan,
+    say: Callable[[str], None],
+    results: dict[str, Any],
 ) -> list[list[str]]:
+    """Measure contention with and without ``store.lock`` on stores ``url_of(locked)``."""
     rows = []
     for locked in (True, False):
-        found = _contention(server_url, plan, locked)
+        found = _contention(url_of(locked), plan, locked)
         label = "with store.lock" if locked else "no lock"
         results["contention_locked" if locked else "contention_unlocked"] = found
         sound = found["lost"] == 0 and found["duplicated"] == 0
         rows.append(
             [
-                f"redis, {WRITERS} writers x {plan.contended:,}, {label}",
-                f"{found['per_s']:,.0f} changes/s; p99 {_ms(found['p99_s'])} ms, "
-                f"max {_ms(found['max_s'])} ms",
+                f"{kind}, {WRITERS} writers x {plan.contended:,}, {label}",
+                f"{found['per_s']:,.0f} changes/s; p50 {_ms(found['p50_s'])} ms, "
+                f"p99 {_ms(found['p99_s'])} ms, max {_ms(found['max_s'])} ms",
                 f"lost {found['lost']}, duplicated {found['duplicated']}; longest back-off "
-                f"{_ms(found['worst_retry_wait_s'])} ms",
+                f"{_ms(found['worst_retry_wait_s'])} ms; StateReloaded retries "
+                f"{found['state_reloaded_retries']}",
                 f"lost = duplicated = 0: {PASS if sound else MISS}",
             ]
         )
-        say(f"  redis contention ({label}): {rows[-1][1]}; {rows[-1][2]}")
+        say(f"  {kind} contention ({label}): {rows[-1][1]}; {rows[-1][2]}")
     return rows
+
+
+def _sqlite_contention(
+    plan: Plan, say: Callable[[str], None], results: dict[str, Any]
+) -> list[list[str]]:
+    """Contention on one SQLite file (``synchronous=normal``: commits, not fsyncs, count)."""
+    with tempfile.TemporaryDirectory(prefix="bench-sqlite-contend-") as folder:
+
+        def url_of(locked: bool) -> str:
+            return f"sqlite:///{folder}/contend{int(locked)}.db?synchronous=normal"
+
+        return _contention_rows("sqlite", url_of, plan, say, results)
 
 
 def _redis_rows(plan: Plan, say: Callable[[str], None]) -> tuple[list[list[str]], dict[str, Any]]:
@@ -341,7 +370,13 @@ def _redis_rows(plan: Plan, say: Callable[[str], None]) -> tuple[list[list[str]]
                 ]
             )
             say(f"  redis single: {_rate(plan.single_changes, single):,.0f} changes/s")
-            rows += _contention_rows(server.url, plan, say, results)
+            rows += _contention_rows(
+                "redis",
+                lambda locked: f"{server.url}?store=contend{int(locked)}",
+                plan,
+                say,
+                results,
+            )
         finally:
             replica.close()
             writer.backend.close()
@@ -414,7 +449,54 @@ def _sqlite_rows(plan: Plan, say: Callable[[str], None]) -> tuple[list[list[str]
             ]
         )
         say(f"  sqlite restart: {restart * 1000:,.0f} ms")
+    rows += _sqlite_contention(plan, say, results)
     return rows, results
+
+
+def _contention_targets(kind: str, results: dict[str, Any]) -> list[TargetResult]:
+    targets = []
+    for mode in ("contention_locked", "contention_unlocked"):
+        found = results.get(mode)
+        if found is not None:
+            targets.append(
+                TargetResult(
+                    f"{kind} {mode.replace('_', ', ')}: no lost or duplicated writes",
+                    f"lost {found['lost']}, duplicated {found['duplicated']}",
+                    PASS if found["lost"] == found["duplicated"] == 0 else MISS,
+                )
+            )
+    return targets
+
+
+def contention_main(argv: Sequence[str]) -> None:
+    """``python -m bench.backends contention [CHANGES] [redis|sqlite ...]``: only the
+    contended writers (default: the full size, both backends), as a table and JSON."""
+    from tests.support.redis_server import RedisServer
+
+    changes = int(argv[0]) if argv else FULL_PLAN.contended
+    kinds = list(argv[1:]) or ["redis", "sqlite"]
+    plan = replace(SMOKE_PLAN, contended=changes)
+    rows: list[list[str]] = []
+    results: dict[str, Any] = {}
+    if "redis" in kinds:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            rows.append(["redis", "n/a: redis-server is not on PATH", "", ""])
+        else:
+            with RedisServer(executable) as server:
+                results["redis"] = {}
+                rows += _contention_rows(
+                    "redis",
+                    lambda locked: f"{server.url}?store=contend{int(locked)}",
+                    plan,
+                    print,
+                    results["redis"],
+                )
+    if "sqlite" in kinds:
+        results["sqlite"] = {}
+        rows += _sqlite_contention(plan, print, results["sqlite"])
+    print(table(["measurement", "result", "detail", "target"], rows, ()))
+    print(json.dumps(results, indent=2))
 
 
 def run_section(*, smoke: bool, say: Callable[[str], None]) -> Section:
@@ -431,16 +513,8 @@ def run_section(*, smoke: bool, say: Callable[[str], None]) -> Section:
             "",
         ]
     )
-    for mode in ("contention_locked", "contention_unlocked"):
-        found = redis_json.get(mode)
-        if found is not None:
-            targets.append(
-                TargetResult(
-                    f"redis {mode.replace('_', ', ')}: no lost or duplicated writes",
-                    f"lost {found['lost']}, duplicated {found['duplicated']}",
-                    PASS if found["lost"] == found["duplicated"] == 0 else MISS,
-                )
-            )
+    for kind, found_json in (("redis", redis_json), ("sqlite", sqlite_json)):
+        targets += _contention_targets(kind, found_json)
     latency = redis_json.get("latency_s", {}).get("p50")
     rate = redis_json.get("batched", {}).get("committed_per_s")
     targets += [
@@ -463,6 +537,8 @@ if __name__ == "__main__":
         replica_main(sys.argv[2])
     elif sys.argv[1:2] == ["contend"]:
         contend_main(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1")
+    elif sys.argv[1:2] == ["contention"]:
+        contention_main(sys.argv[2:])
     else:
         result = run_section(smoke="--smoke" in sys.argv, say=print)
         print(result.text)

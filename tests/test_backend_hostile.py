@@ -224,6 +224,49 @@ def test_decoding_registers_nothing() -> None:
     assert registered_types() == before
 
 
+def test_a_class_this_process_never_imported_quarantines_its_key_until_reload(
+    tmp_path: Path,
+) -> None:
+    """A rolling deploy: another process stores a dataclass from a module this process
+    has not imported. Only that key is held back; importing the module and calling
+    ``store.backend.reload()`` reads it again."""
+    import importlib
+    import subprocess
+
+    module = f"deployed_cards_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{module}.py").write_text(
+        "from dataclasses import dataclass\n\n\n@dataclass\nclass Badge:\n    name: str\n"
+    )
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    writer = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+        f"from {module} import Badge\n"
+        "from observable import Store\n"
+        f"store = Store({url!r})\n"
+        "store['badge'] = Badge('new')\n"
+        "store['other'] = [1]\n"
+    )
+    subprocess.run([sys.executable, "-c", writer], check=True, timeout=60)
+    assert module not in sys.modules
+    store = Store(url)
+    try:
+        assert set(store.backend.quarantined()) == {"badge"}
+        assert store["other"] == [1]
+        store["other"].append(2)  # every other key keeps working
+        sys.path.insert(0, str(tmp_path))
+        try:
+            badge_type = importlib.import_module(module).Badge
+            store.backend.reload()
+        finally:
+            sys.path.remove(str(tmp_path))
+            sys.modules.pop(module, None)
+        assert store.backend.quarantined() == {}
+        assert store["badge"] == badge_type("new")
+        assert store["other"] == [1, 2]
+    finally:
+        store.backend.close()
+
+
 def test_a_missing_redis_package_names_the_extra() -> None:
     code = (
         "import sys; sys.modules['redis'] = None\n"

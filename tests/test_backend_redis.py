@@ -403,12 +403,35 @@ def test_a_retried_commit_is_not_written_twice(stores: StoreFactory, server: Red
     )
     args = [backend._epoch, "1", "2", "commit-x", 1, "2-0", 1, "[" + text + "]"]
     keys = ["{observable:test}:seq", "{observable:test}:log"]
-    keys += ["{observable:test}:epoch", "{observable:test}:snapver"]
+    keys += ["{observable:test}:epoch", "{observable:test}:snapver", "{observable:test}:turn"]
     assert backend._script("commit", keys, args)[0] == b"ok"
     assert backend._script("commit", keys, args)[0] == b"ok"  # the reply was lost: retry
     assert backend._script("commit", keys, [*args[:3], "commit-y", *args[4:]])[0] == b"behind"
     assert _client(server).get("{observable:test}:seq") == b"2"
     _wait(lambda: store.get("k") == 1, "the commit to arrive through the stream")
+
+
+def test_a_writer_that_keeps_losing_gets_the_next_turn(
+    stores: StoreFactory, server: RedisServer
+) -> None:
+    """Fairness: while a starving writer holds the turn, others' commits wait for it."""
+    first, second = stores(), stores()
+    first["k"] = 0
+    _converged(first, second)
+    backend = second.backend
+    assert isinstance(backend, RedisBackend)
+    backend._turn_lease_ms = 120_000  # the turn outlives any delay of this test
+    assert backend._take_turn()  # as after TURN_AFTER conflicts in a row
+    client = _client(server)
+    assert client.get("{observable:test}:turn") == backend._replica.encode()
+    writer = threading.Thread(target=lambda: first.__setitem__("k", 1))
+    writer.start()  # refused ("turn") and backing off while the turn is held
+    second["k"] = 2  # the turn holder commits, which ends its turn
+    writer.join(timeout=60)
+    assert not writer.is_alive()
+    assert client.get("{observable:test}:turn") is None
+    _converged(first, second)
+    assert [change.args[1] for change in first.journal][-2:] == [2, 1]
 
 
 def test_a_commit_whose_reply_is_lost_is_neither_lost_nor_doubled(stores: StoreFactory) -> None:

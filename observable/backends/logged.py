@@ -21,21 +21,23 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import json
 import logging
 import random
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..change import MISSING, Change, Member
 from ..engine import _silenced
-from ..journal import Conflict
+from ..journal import Conflict, JournalTruncated
 from ..patch import apply_effect, follow_path, invert_effect
 from ..store_keys import keys_of
 from .base import Backend, BackendUnavailable, BatchConflict, StateReloaded
 from .codec import DEFAULT_CODEC, Codec, CodecError, EncodedChange, UndecodableChange
+from .fetched import PREFETCH_TRIES, Fetched, Loaded, Stored
 from .quarantine import NOTHING, Quarantine, Quarantined, placeholder, repaired_keys
 from .safety import apply_change
 
@@ -46,6 +48,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_COMPACT_EVERY",
     "Behind",
+    "Fetched",
+    "Loaded",
     "LogBackend",
     "Progress",
     "Stored",
@@ -63,8 +67,8 @@ RETRY_BASE = 0.001
 RETRY_CAP = 0.05
 """Most seconds one back-off after a write conflict lasts (the wait is jittered below it)."""
 
-Stored = EncodedChange | UndecodableChange
-"""A change read from a backend: decoded, or refused by the codec."""
+TURN_AFTER = 4
+"""Conflicts in a row after which a writer asks for the next turn (see :meth:`_take_turn`)."""
 
 _ROOT_ORDER = "\x00root-order"
 """Pseudo-key of a change that adds or removes a top-level key (store key order)."""
@@ -158,10 +162,11 @@ class LogBackend(Backend):
         self._compact_due = False
         self._closed = False
         self._unsubscribe: Any = None
-        self._refused: Change | None = None  # the change a Conflict sent back to the core
         self._kept: set[str] = set()  # keys whose objects the last reload kept
+        self._reloads = 0  # whole states installed so far (a reload may detach proxies)
+        self._rebases = 0  # reloads plus re-seeds: the store's state was settled anew
         self._quarantine = Quarantine(type(self).__name__)
-        self._conflicts = threading.local()  # this thread's conflicts in a row
+        self._conflicts = threading.local()  # this thread's conflicts in a row, refused change
         self.worst_retry_wait = 0.0
         """The longest back-off a write waited after conflicts, in seconds (for benchmarks)."""
 
@@ -221,8 +226,23 @@ class LogBackend(Backend):
         raise NotImplementedError
 
     def _catch_up(self) -> Progress:
-        """Bring the engine up to date with the log (journal lock held)."""
+        """Bring the engine up to date with the log (journal lock held).
+
+        Used when opening, by batches, and as the last resort of :meth:`_sync`; every
+        other catch-up reads and decodes without the lock (:meth:`_prefetch`).
+        """
         raise NotImplementedError
+
+    def _prefetch(self, base: int, whole: bool) -> Fetched:
+        """Read and decode what the store holds beyond local version ``base``.
+
+        Runs WITHOUT the journal lock (decoding never runs under it) and changes no
+        local state. ``whole`` reads the whole state, as a reload does.
+        """
+        raise NotImplementedError
+
+    def _loaded(self, state: Loaded) -> None:
+        """Note a whole state that is being installed (journal lock held)."""
 
     def _reload(self) -> Progress:
         """Replace the local state by the stored one (journal lock held)."""
@@ -279,50 +299,121 @@ class LogBackend(Backend):
         try:
             length = self._append(change.seq - 1, (text,))
         except Behind:
-            self._refused = change
+            self._conflicts.refused = change
+            self._conflicts.reloads = self._reloads
+            self._conflicts.rebases = self._rebases
             raise Conflict("the shared log moved on; catching up") from None
         self._committed((change,), length)
 
     def catch_up(self) -> None:
-        """Fetch and apply what the shared log holds beyond this replica (after a Conflict)."""
+        """Fetch and apply what the shared log holds beyond this replica (after a Conflict).
+
+        Runs without the journal lock: reading and decoding happen before it is taken.
+        """
         self._back_off()  # outside the journal lock: other writers go on meanwhile
         assert self._engine is not None
         journal = self._engine.journal
-        with journal.deferring(), journal.lock:
-            progress, refused = self._catch_up_locked()
-        if progress is Progress.RELOADED and not (
-            # The operation runs again on its proxy: fine if that proxy is the root, or
-            # sits under a key whose value the reload kept (same objects, still attached).
-            refused is not None and (not refused.path or refused.path[0] in self._kept)
-        ):
+        refused: Change | None = getattr(self._conflicts, "refused", None)
+        self._conflicts.refused = None
+        before = getattr(self._conflicts, "reloads", self._reloads)
+        rebases = getattr(self._conflicts, "rebases", self._rebases)
+        with journal.deferring():
+            # One read: if another thread (the reader) applied meanwhile, the operation
+            # simply runs again on what it applied, and meets the log afresh.
+            progress = self._sync(once=True)
+        with journal.lock:
+            reloads, kept = self._reloads - before, set(self._kept)
+            rebased = self._rebases != rebases
+        # The operation runs again on its proxy: fine if that proxy is the root, or sits
+        # under a key whose value the one reload kept (same objects, still attached). A
+        # reload by another thread (the reader) since the conflict counts too.
+        root = refused is not None and not refused.path
+        attached = root or (refused is not None and reloads == 1 and refused.path[0] in kept)
+        if reloads and not attached:
             raise StateReloaded(
                 "the store reloaded its state from the backend while this write waited; "
                 "the write was rolled back: read the value from the store again and retry"
             )
+        if progress is None:
+            return  # the local version moved meanwhile: run the operation again
         overtaken = refused is not None and journal.version >= refused.seq
-        if progress is Progress.NOTHING and not overtaken:
-            # (Overtaken: the reader thread applied the newer changes between the conflict
-            # and this catch-up, which runs outside the journal lock. Run it again.)
+        waited = getattr(self._conflicts, "yielded", False)  # refused: another's turn
+        self._conflicts.yielded = False
+        if progress is Progress.NOTHING and not overtaken and not rebased and not waited:
+            # (Overtaken or rebased: another thread, the reader, applied the newer changes
+            # or settled a new epoch between the conflict and this catch-up, which runs
+            # outside the journal lock. Run it again.)
             raise BackendUnavailable(
                 "the backend refused the write as out of date, but has nothing newer"
             )
 
-    def _catch_up_locked(self) -> tuple[Progress, Change | None]:
-        refused, self._refused = self._refused, None
-        self._kept.clear()
-        return self._catch_up(), refused
+    @overload
+    def _sync(self, *, whole: bool = False, once: Literal[False] = False) -> Progress: ...
+
+    @overload
+    def _sync(self, *, whole: bool = False, once: bool) -> Progress | None: ...
+
+    def _sync(self, *, whole: bool = False, once: bool = False) -> Progress | None:
+        """Catch up (or reload, ``whole``): read and decode first, then apply under the lock.
+
+        What was read is applied only if the local version did not move meanwhile;
+        otherwise it is dropped and read again (``once``: None is returned instead).
+        After :data:`PREFETCH_TRIES` moves in a row, the catch-up reads under the lock
+        (safe: nothing can move then).
+        """
+        journal = self.journal
+        for _ in range(1 if once else PREFETCH_TRIES):
+            with journal.lock:  # a batch open in another thread: wait for its outcome
+                base = journal.version
+            fetched = self._prefetch(base, whole)
+            with journal.lock:
+                progress = self._use(fetched)
+            if progress is not None or once:
+                return progress
+        logger.info("observable: %r kept moving while it caught up; reading under the lock", self)
+        with journal.lock:
+            return self._reload() if whole else self._catch_up()
+
+    def _use(self, fetched: Fetched) -> Progress | None:
+        """Apply what :meth:`_prefetch` read, if the local version is still the one it read
+        against; None when it moved (or the read found nothing usable): read again.
+
+        Journal lock held; nothing here decodes.
+        """
+        if self.journal.version != fetched.base or fetched.locked:
+            return None
+        if fetched.state is not None:
+            return self._install_state(fetched.state)
+        if fetched.items is None:
+            return None
+        if not fetched.items:
+            return Progress.NOTHING
+        self._apply_remote(fetched.items)
+        return Progress.APPLIED
 
     def _back_off(self) -> None:
-        """Wait a jittered, bounded while after repeated conflicts, so writers take turns."""
+        """Wait a jittered, bounded while after repeated conflicts, so writers take turns.
+
+        A writer that lost :data:`TURN_AFTER` times in a row asks for the next turn; while
+        it holds it, it does not wait (the others do).
+        """
         conflicts = getattr(self._conflicts, "count", 0) + 1
         self._conflicts.count = conflicts
+        if conflicts >= TURN_AFTER and self._take_turn():
+            return
         if conflicts > 1:
             wait = random.uniform(0, min(RETRY_CAP, RETRY_BASE * 2 ** (conflicts - 2)))
             self.worst_retry_wait = max(self.worst_retry_wait, wait)
             time.sleep(wait)
 
+    def _take_turn(self) -> bool:
+        """Ask the storage to refuse other writers' commits until this one commits (or a
+        short lease ends); True if this writer holds the turn. None here: no turns."""
+        return False
+
     def _committed(self, changes: Sequence[Change], length: int) -> None:
         self._conflicts.count = 0
+        self._conflicts.yielded = False
         if self._quarantine:
             for change in changes:
                 self._quarantine.lift(repaired_keys(change))
@@ -350,8 +441,8 @@ class LogBackend(Backend):
 
     def reload(self) -> None:
         """Read the whole state from the backend again (retries quarantined keys)."""
-        with self.journal.batch(), self.journal.lock:
-            self._reload()
+        with self.journal.batch():
+            self._sync(whole=True)
 
     def _prepare(self, item: Stored, quarantine: Quarantine) -> Change:
         """Return the change to journal for a stored item: itself, or a placeholder."""
@@ -423,6 +514,35 @@ class LogBackend(Backend):
                 quarantine.add(key, None, error, str(text[:300]))
         return values
 
+    def _install_state(self, state: Loaded) -> Progress:
+        """Replace the local state by a whole decoded one (journal lock held)."""
+        self._loaded(state)
+        unchanged = self._install(state.values, state.version, state.replayed, state.quarantine)
+        return Progress.UNCHANGED_RELOAD if unchanged else Progress.RELOADED
+
+    def _decoded_state(
+        self,
+        pairs: Iterable[tuple[str, str | bytes]],
+        where: str,
+        order: str | bytes | None,
+        items: Sequence[Stored],
+        version: int,
+        mark: Any,
+    ) -> Loaded:
+        """Decode a snapshot (``pairs``, key ``order`` as a JSON list, at ``version``) and
+        replay ``items`` on it; what cannot be decoded is quarantined. No lock needed."""
+        quarantine = Quarantine(repr(self))
+        values = self._decode_values(pairs, quarantine, where)
+        try:
+            names = json.loads(order) if order is not None else []
+        except (ValueError, TypeError, RecursionError):  # stored data: never trusted
+            names = []
+        if not isinstance(names, list):
+            names = []
+        values = in_order(values, [name for name in names if isinstance(name, str)])
+        replayed = self._replay(values, items, quarantine)
+        return Loaded(values, version + len(items), replayed, quarantine, mark)
+
     def _install(
         self,
         values: dict[str, Any],
@@ -442,6 +562,8 @@ class LogBackend(Backend):
         unchanged = set(raw) == set(values)
         kept = self._kept
         kept.clear()
+        self._reloads += 1
+        self._rebases += 1
         for key, value in values.items():
             old = raw.get(key, MISSING)
             if old is not MISSING and type(old) is type(value):
@@ -473,67 +595,112 @@ class LogBackend(Backend):
         if current is not None and current.thread == threading.get_ident():
             yield  # nested: part of the outer batch
             return
-        with journal.lock:
-            state = _Batch(journal.version, threading.get_ident())
-            self._batch = state
+        with journal.batch():  # subscribers hear of everything once the batch is settled
+            lock = journal.lock
+            lock.acquire()
+            held = True
             try:
-                with journal.batch():
-                    try:
-                        yield
-                    finally:
-                        self._batch = None
-                        if state.changes:
-                            self._flush(state)
+                state = _Batch(journal.version, threading.get_ident())
+                self._batch = state
+                try:
+                    yield
+                finally:
+                    self._batch = None
+                    if state.changes and not self._flush(state):
+                        lock.release()  # rolled back: catch up without the lock
+                        held = False
+                        self._rebase(state)
             finally:
                 self._batch = None
+                if held:
+                    lock.release()
 
     def in_batch(self) -> bool:
         """Tell whether the calling thread has a batch open."""
         batch = self._batch
         return batch is not None and batch.thread == threading.get_ident()
 
-    def _flush(self, state: _Batch) -> None:
-        while True:
-            try:
-                length = self._append(state.base, state.parts)
-            except Behind:
-                remote = self._fetch_since(state.base)
-                if remote is not None and not _overlap(
-                    _footprint(remote), _footprint(state.changes)
-                ):
-                    self._rebase(state, remote)
-                    continue
-                self._roll_back(state)
-                progress = self._catch_up()
-                if remote is None:
+    def _flush(self, state: _Batch) -> bool:
+        """Commit a batch (lock held); False when the log moved on (the batch is rolled back)."""
+        try:
+            length = self._append(state.base, state.parts)
+        except Behind:
+            self._roll_back(state)
+            return False
+        except BaseException:
+            self._roll_back(state)
+            raise
+        self._committed(state.changes, length)
+        return True
+
+    def _rebase(self, state: _Batch) -> None:
+        """Commit a rolled-back batch after what the log gained meanwhile, if none of that
+        touches the batch's keys (changes on different keys commute); else raise.
+
+        Reads and decodes without the journal lock, like :meth:`_sync`. The batch stays
+        rolled back while the lock is free, so no other thread sees it uncommitted.
+        """
+        journal = self.journal
+        mine = _footprint(state.changes)
+        for _ in range(PREFETCH_TRIES):
+            self._back_off()  # without the lock: jittered, and may take the next turn
+            with journal.lock:
+                base = journal.version
+            fetched = self._prefetch(base, False)
+            with journal.lock:
+                if journal.version != base:
+                    continue  # moved meanwhile: read again
+                if fetched.items is None or fetched.locked:
+                    progress = self._use(fetched)
+                    if progress is None:
+                        continue
                     raise StateReloaded(
                         f"the stored state was replaced while this batch was open "
                         f"({progress.value}); the batch ({len(state.changes)} changes) was "
                         "rolled back: read the values from the store again and retry"
-                    ) from None
-                raise BatchConflict(
-                    "another process changed the same store keys while this batch was open; "
-                    f"the batch ({len(state.changes)} changes) was rolled back "
-                    f"({progress.value}). Hold store.lock(key) around batches on shared keys"
-                ) from None
-            except BaseException:
-                self._roll_back(state)
-                raise
-            self._committed(state.changes, length)
-            return
+                    )
+                try:
+                    local: Sequence[Change] | None = journal.since(state.base)
+                except (JournalTruncated, ValueError):
+                    local = None  # reloaded meanwhile: assume the worst
+                progress = self._use(fetched) or Progress.NOTHING
+                theirs = [*(local or ()), *fetched.items]
+                if local is None or _overlap(_footprint(theirs), mine):
+                    raise BatchConflict(
+                        "another process changed the same store keys while this batch was "
+                        f"open; the batch ({len(state.changes)} changes) was rolled back "
+                        f"({progress.value}). Hold store.lock(key) around batches on shared keys"
+                    )
+                self._reapply(state)
+                if self._flush(state):
+                    return
+        raise BatchConflict(
+            f"the store kept changing while this batch ({len(state.changes)} changes) waited "
+            "to commit; it was rolled back: read the values from the store again and retry"
+        )
 
-    def _rebase(self, state: _Batch, remote: Sequence[Stored]) -> None:
-        """Put the batch after the remote changes, which touch other keys (lock held)."""
+    def _reapply(self, state: _Batch) -> None:
+        """Make a rolled-back batch again, after the journal's newest change (lock held)."""
         journal = self.journal
-        journal.discard_after(state.base)
-        self._apply_remote(remote)
+        raw = self.engine.raw_root
+        done: list[Change] = []
+        try:
+            for change in state.changes:
+                apply_effect(follow_path(raw, change.path), change.effect)
+                done.append(change)
+        except Exception as error:
+            for change in reversed(done):
+                apply_effect(follow_path(raw, change.path), invert_effect(change.effect))
+            raise BatchConflict(
+                f"the batch ({len(state.changes)} changes) could not be made again after "
+                f"other processes' changes ({error}); it was rolled back"
+            ) from error
         base = journal.version
-        renumbered = [change._replace(seq=base + 1 + i) for i, change in enumerate(state.changes)]
-        for change in renumbered:
+        state.changes = [change._replace(seq=base + 1 + i) for i, change in enumerate(done)]
+        state.base = base
+        for change in state.changes:
             journal.append_existing(change)
             journal.deliver(change)
-        state.base = base
-        state.changes = renumbered
 
     def _roll_back(self, state: _Batch) -> None:
         """Undo a batch's changes on the raw value and forget them (lock held)."""

@@ -24,7 +24,9 @@ Each process runs one reader thread per store. It blocks in ``XREAD`` after its 
 version, applies other processes' entries with ``StoreEngine.apply_remote`` (which
 notifies local subscribers: Streamlit reruns, Gradio pushes) and skips its own. A gap
 (entries trimmed away) or a new epoch makes it reload the snapshot and replay the
-stream.
+stream. The reader, a writer after a conflict and ``store.lock`` all read and decode
+before they take the journal lock, and apply only if the local version did not move
+meanwhile (see ``observable.backends.fetched``).
 
 **Wipes.** When Redis lost data (no epoch at all, or a sequence behind the replicas'),
 the store is re-seeded from the most advanced replica, never from one that is behind:
@@ -79,8 +81,8 @@ except ModuleNotFoundError as error:  # pragma: no cover (the extra is installed
 from .base import BackendUnavailable, LockLost
 from .codec import DEFAULT_CODEC, Codec
 from .errors import StateLost
-from .logged import DEFAULT_COMPACT_EVERY, Behind, LogBackend, Progress, Stored, in_order
-from .quarantine import Quarantine
+from .fetched import Fetched, Loaded, Stored
+from .logged import DEFAULT_COMPACT_EVERY, Behind, LogBackend, Progress
 from .sqlite import refuse_pickle_option
 
 __all__ = ["RedisBackend", "SharedLock"]
@@ -108,20 +110,37 @@ if head ~= ARGV[2] then
   end
   return {'behind', head}
 end
+local turn = redis.call('GET', KEYS[5])
+if turn and turn ~= string.match(ARGV[4], '^[^:]*') then return {'turn'} end
 local entries = tonumber(ARGV[5])
 local tokens = 5 + 3 * entries
-for i = 5, #KEYS do
-  if redis.call('GET', KEYS[i]) ~= ARGV[tokens + i - 4] then return {'lock', KEYS[i]} end
+for i = 6, #KEYS do
+  if redis.call('GET', KEYS[i]) ~= ARGV[tokens + i - 5] then return {'lock', KEYS[i]} end
 end
 for e = 0, entries - 1 do
   local j = 6 + 3 * e
   redis.call('XADD', KEYS[2], ARGV[j], 'i', ARGV[4], 'n', ARGV[j + 1], 'd', ARGV[j + 2])
 end
 redis.call('SET', KEYS[1], ARGV[3])
+if turn then redis.call('DEL', KEYS[5]) end
 return {'ok', redis.call('GET', KEYS[4]) or '0'}
 """
-"""KEYS: seq, log, epoch, snapver, lock keys... ARGV: epoch, expected seq, new seq,
-commit id, entry count, (entry id, n, data) per entry, one token per lock key."""
+"""KEYS: seq, log, epoch, snapver, turn, lock keys... ARGV: epoch, expected seq, new seq,
+commit id (``replica:n``), entry count, (entry id, n, data) per entry, one token per lock
+key. While another replica holds the turn, a commit that would go in answers "turn"."""
+
+_TURN = """
+local turn = redis.call('GET', KEYS[1])
+if turn and turn ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+"""KEYS: turn. ARGV: replica id, lease (ms). Take or renew the next turn, unless another
+replica holds it."""
+
+TURN_LEASE_MS = 200
+"""How long a turn lasts without a commit (a writer that died, or whose retry wrote
+nothing, holds the others back this long at most)."""
 
 _LOAD = """
 return {redis.call('GET', KEYS[1]) or false, redis.call('GET', KEYS[2]) or '0',
@@ -324,6 +343,8 @@ class RedisBackend(LogBackend):
         self._k_order = tag + ":order"
         self._k_seed = tag + ":seed"
         self._k_claims = tag + ":claims"
+        self._k_turn = tag + ":turn"
+        self._turn_lease_ms = TURN_LEASE_MS
         self._epoch: bytes | None = None
         self._client: redis.Redis | None = None
         self._reader_client: redis.Redis | None = None
@@ -427,6 +448,7 @@ class RedisBackend(LogBackend):
             ("acquire", _ACQUIRE),
             ("release", _RELEASE),
             ("renew", _RENEW),
+            ("turn", _TURN),
         ):
             self._scripts[name] = self._client.register_script(source)
         try:
@@ -491,6 +513,13 @@ class RedisBackend(LogBackend):
             seq += len(group)
             yield f"{seq}-0", len(group), "[" + ",".join(group) + "]"
 
+    def _take_turn(self) -> bool:
+        try:
+            taken = self._script("turn", [self._k_turn], [self._replica, self._turn_lease_ms])
+        except BackendUnavailable:
+            return False
+        return bool(taken)
+
     def _lock_fences(self) -> list[tuple[str, str]]:
         me = threading.get_ident()
         fences = []
@@ -515,7 +544,7 @@ class RedisBackend(LogBackend):
         for entry in entries:
             args.extend(entry)
         args.extend(token for _, token in fences)
-        keys = [self._k_seq, self._k_log, self._k_epoch, self._k_snapver]
+        keys = [self._k_seq, self._k_log, self._k_epoch, self._k_snapver, self._k_turn]
         keys.extend(key for key, _ in fences)
         try:
             result = self._script("commit", keys, args)
@@ -529,6 +558,9 @@ class RedisBackend(LogBackend):
             self._seen = max(self._seen, head)
             return head - int(result[1])
         if kind in (b"behind", b"epoch"):
+            raise Behind
+        if kind == b"turn":
+            self._conflicts.yielded = True  # nothing newer: another writer's turn
             raise Behind
         if kind == b"lock":
             lost = result[1].decode()
@@ -573,7 +605,6 @@ class RedisBackend(LogBackend):
             )
             changes.extend(decoded[version + 1 - first :])
             version = last
-        self._seen = max(self._seen, version)
         return changes, version
 
     def _fetch_since(self, version: int, epoch: bytes | None = None) -> list[Stored] | None:
@@ -618,8 +649,47 @@ class RedisBackend(LogBackend):
         the store lost reloads the store's state instead. Call it in one process.
         """
         self._accept_loss = True
-        with self.journal.batch(), self.journal.lock:
-            self._catch_up()
+        with self.journal.batch():
+            self._sync()
+
+    def _prefetch(self, base: int, whole: bool) -> Fetched:
+        epoch, head_text, _ = self._probe()
+        head = int(head_text or 0)
+        fetched = Fetched(base, mark=self._epoch)
+        if epoch is None or (epoch == self._epoch and head < base):
+            fetched.locked = True  # wiped or rewound: settled under the lock (no decoding)
+            return fetched
+        if epoch == self._epoch and not whole:
+            if head == base:
+                fetched.items = []
+                return fetched
+            fetched.items = self._fetch_since(base)
+            if fetched.items is not None:
+                return fetched
+        fetched.state = self._load_state()  # None: Redis changed while it was read
+        return fetched
+
+    def _use(self, fetched: Fetched) -> Progress | None:
+        journal = self.journal
+        if journal.version != fetched.base or self._epoch != fetched.mark:
+            return None
+        if fetched.locked or (fetched.state is not None and fetched.state.mark != self._epoch):
+            # A wipe or another epoch: settle it on what Redis holds now (no decoding).
+            epoch, head_text, seed = self._probe()
+            head, version = int(head_text or 0), fetched.base
+            if epoch is None or (epoch == self._epoch and head < version):
+                return self._claim_reseed(epoch, head_text, version)
+            moved = self._epoch is not None and epoch != self._epoch
+            if moved and self._holds_more(seed, epoch, head, version):
+                reseeded = self._reseed(epoch, head_text, version, claims=False)
+                return Progress.RESEEDED if reseeded else None
+            if fetched.state is None or fetched.state.mark != epoch:
+                return None  # read again
+        self._claimed_at = None
+        progress = super()._use(fetched)
+        if progress is not None:
+            self._seen = max(self._seen, journal.version)
+        return progress
 
     def _catch_up(self) -> Progress:
         journal = self.journal
@@ -651,6 +721,7 @@ class RedisBackend(LogBackend):
                     return progress
                 continue
             self._apply_remote(changes)
+            self._seen = max(self._seen, journal.version)
             return Progress.APPLIED
         raise BackendUnavailable(
             f"the Redis store {self.store_name!r} kept changing while this process caught up"
@@ -760,6 +831,7 @@ class RedisBackend(LogBackend):
             )
         self._accept_loss = False
         self._epoch = new_epoch
+        self._rebases += 1
         self._seen = version
         self._dirty.clear()
         self._all_dirty = False
@@ -771,27 +843,27 @@ class RedisBackend(LogBackend):
 
     def _try_reload(self) -> Progress | None:
         """Load the snapshot and replay the stream; None when Redis changed meanwhile."""
+        state = self._load_state()
+        return None if state is None else self._install_state(state)
+
+    def _load_state(self) -> Loaded | None:
+        """Read and decode the snapshot and the stream after it; None when Redis changed
+        meanwhile (no journal lock needed: this changes no local state)."""
         keys = [self._k_epoch, self._k_snapver, self._k_seq, self._k_snap, self._k_order]
         epoch, snapver_text, _, flat, order = self._script("load", keys, [])
         if epoch is None:
             return None  # wiped meanwhile: the caller re-seeds
         snapver = int(snapver_text)
-        quarantine = Quarantine(repr(self))
         pairs = [(flat[i].decode(errors="replace"), flat[i + 1]) for i in range(0, len(flat), 2)]
-        values = self._decode_values(pairs, quarantine, f"Redis {self._where()} {self._k_snap}")
-        try:
-            names = [name for name in json.loads(order) if isinstance(name, str)]
-        except (ValueError, TypeError):
-            names = []
-        values = in_order(values, names)
         changes = self._fetch_since(snapver, epoch)
         if changes is None:
             return None
-        replayed = self._replay(values, changes, quarantine)
-        self._epoch = epoch
-        self._seen = snapver + len(changes)
-        unchanged = self._install(values, snapver + len(changes), replayed, quarantine)
-        return Progress.UNCHANGED_RELOAD if unchanged else Progress.RELOADED
+        where = f"Redis {self._where()} {self._k_snap}"
+        return self._decoded_state(pairs, where, order, changes, snapver, epoch)
+
+    def _loaded(self, state: Loaded) -> None:
+        self._epoch = state.mark
+        self._seen = state.version
 
     def _read_forever(self) -> None:
         journal = self.journal
@@ -808,11 +880,12 @@ class RedisBackend(LogBackend):
                 if self._unsure != unsure:
                     unsure, need = self._unsure, "sync"
                 if need in ("sync", "reload"):
-                    # Subscribers hear of the changes after the lock is released.
-                    with journal.batch(), journal.lock:
+                    # Read and decode without the lock; subscribers hear of the changes
+                    # after it is released.
+                    with journal.batch():
                         if need == "reload":
-                            self._reload()
-                        self._catch_up()
+                            self._sync(whole=True)
+                        self._sync()
                     checked = time.monotonic()
                     cursor = journal.version
                 if need != "":
@@ -849,6 +922,7 @@ class RedisBackend(LogBackend):
                             need = "sync"
                         elif decoded[0]:
                             self._apply_remote(decoded[0])
+                            self._seen = max(self._seen, journal.version)
                     cursor = journal.version
             except _CONNECTION_ERRORS as error:
                 if self._stop.is_set():
@@ -921,8 +995,8 @@ class RedisBackend(LogBackend):
         )
         self._held[key] = held
         try:
-            with self.journal.lock:
-                self._catch_up()
+            with self.journal.deferring():
+                self._sync()  # reads and decodes before it takes the journal lock
         except BaseException:
             self._release_shared(key)
             raise

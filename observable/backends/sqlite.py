@@ -25,8 +25,10 @@ through a proxy of a key whose value changed then raises
 :class:`~observable.backends.StateReloaded` (rolled back; read the key from the store
 again and retry).
 
-A row that cannot be decoded or applied quarantines its key only (see
-``observable.backends.quarantine``).
+Catching up reads through a second connection (WAL: it reads while the first one
+writes), guarded by its own mutex, and decodes before it takes the journal lock (see
+``observable.backends.fetched``). A row that cannot be decoded or applied quarantines its
+key only (see ``observable.backends.quarantine``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -41,8 +44,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from .base import BackendUnavailable
 from .codec import DEFAULT_CODEC, Codec
-from .logged import DEFAULT_COMPACT_EVERY, Behind, LogBackend, Progress, Stored, in_order
-from .quarantine import Quarantine
+from .fetched import Fetched, Loaded, Stored
+from .logged import DEFAULT_COMPACT_EVERY, Behind, LogBackend, Progress
 
 __all__ = ["SQLiteBackend"]
 
@@ -67,7 +70,12 @@ _HEAD = """SELECT max(
 _APPEND_AT_HEAD = f"""INSERT INTO observable_journal(seq, change)
     SELECT ?1, ?2 WHERE ({_HEAD}) = ?3"""
 
+_SNAPSHOT_VERSION = "SELECT value FROM observable_meta WHERE name = 'snapshot_version'"
+
 _SYNCHRONOUS = ("off", "normal", "full", "extra")
+
+_Snapshot = tuple[list[Any], str | None]
+"""Snapshot rows (key, encoded value) and the key order (a JSON list) as read."""
 
 
 class SQLiteBackend(LogBackend):
@@ -92,6 +100,8 @@ class SQLiteBackend(LogBackend):
         self.timeout = timeout
         """Seconds to wait for another process's write lock."""
         self._conn: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None  # reads without the journal lock
+        self._read_guard = threading.Lock()  # one read transaction at a time on it
         self._snapshot_version = 0
 
     @classmethod
@@ -163,46 +173,81 @@ class SQLiteBackend(LogBackend):
         except BaseException:
             conn.close()
             raise
-        self._conn = conn
-        self._reload()
+        try:
+            reader = sqlite3.connect(
+                self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as error:
+            conn.close()
+            raise BackendUnavailable(f"cannot open SQLite file {self.path}: {error}") from error
+        self._conn, self._reader = conn, reader
+        try:
+            self._reload()
+        except BaseException:
+            self._shutdown()
+            raise
 
     def _shutdown(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
             conn.close()
+        with self._read_guard:
+            reader, self._reader = self._reader, None
+            if reader is not None:
+                reader.close()
 
-    def _read_state(self) -> tuple[dict[str, Any], int, list[Any], Quarantine]:
-        """Return the stored values and their version: snapshot plus replayed journal."""
-        conn = self._db
-        try:
-            conn.execute("BEGIN")
+    def _read_rows(self, since: int | None) -> tuple[int, _Snapshot | None, list[Any]]:
+        """Read, in one read transaction on the read connection (no journal lock needed):
+        the snapshot version, the snapshot when ``since`` is None or older than it, and
+        the journal rows after ``since`` (after the snapshot when it is read)."""
+        with self._read_guard:
+            conn = self._reader
+            if conn is None:
+                raise BackendUnavailable(f"the SQLite backend for {self.path} is closed")
             try:
-                snapshot_version = self._stored_snapshot_version()
-                rows = conn.execute("SELECT key, value FROM observable_snapshot").fetchall()
-                order_row = conn.execute(
-                    "SELECT value FROM observable_meta WHERE name = 'key_order'"
-                ).fetchone()
-                journal = conn.execute(
-                    "SELECT seq, change FROM observable_journal WHERE seq > ? ORDER BY seq",
-                    (snapshot_version,),
-                ).fetchall()
-            finally:
-                conn.execute("COMMIT")
-        except sqlite3.Error as error:
-            raise BackendUnavailable(f"cannot read SQLite file {self.path}: {error}") from error
-        quarantine = Quarantine(repr(self))
-        values = self._decode_values(rows, quarantine, f"{self.path} snapshot row")
-        try:
-            order = json.loads(order_row[0]) if order_row is not None else []
-        except ValueError:
-            order = []
-        values = in_order(values, [key for key in order if isinstance(key, str)])
-        items = self._decode_rows(journal, snapshot_version)
+                conn.execute("BEGIN")
+                try:
+                    snapshot_version = int(conn.execute(_SNAPSHOT_VERSION).fetchone()[0])
+                    snapshot: _Snapshot | None = None
+                    if since is None or since < snapshot_version:
+                        rows = conn.execute("SELECT key, value FROM observable_snapshot").fetchall()
+                        order = conn.execute(
+                            "SELECT value FROM observable_meta WHERE name = 'key_order'"
+                        ).fetchone()
+                        snapshot = (rows, order[0] if order is not None else None)
+                        since = snapshot_version
+                    journal = conn.execute(
+                        "SELECT seq, change FROM observable_journal WHERE seq > ? ORDER BY seq",
+                        (since,),
+                    ).fetchall()
+                finally:
+                    conn.execute("COMMIT")
+            except sqlite3.Error as error:
+                raise BackendUnavailable(f"cannot read SQLite file {self.path}: {error}") from error
+        return snapshot_version, snapshot, journal
+
+    def _load_whole(self) -> Loaded:
+        """Read and decode the stored state: snapshot plus replayed journal (no lock needed)."""
+        snapshot_version, snapshot, rows = self._read_rows(None)
+        assert snapshot is not None
+        items = self._decode_rows(rows, snapshot_version)
         if items is None:
             raise BackendUnavailable(f"{self.path}: the journal has a gap after {snapshot_version}")
-        replayed = self._replay(values, items, quarantine)
-        self._snapshot_version = snapshot_version
-        return values, snapshot_version + len(items), replayed, quarantine
+        pairs, order = snapshot
+        where = f"{self.path} snapshot row"
+        return self._decoded_state(pairs, where, order, items, snapshot_version, snapshot_version)
+
+    def _prefetch(self, base: int, whole: bool) -> Fetched:
+        if not whole:
+            _, snapshot, rows = self._read_rows(base)
+            if snapshot is None:
+                items = self._decode_rows(rows, base)
+                if items is not None:
+                    return Fetched(base, items=items)
+        return Fetched(base, state=self._load_whole())
+
+    def _loaded(self, state: Loaded) -> None:
+        self._snapshot_version = state.mark
 
     def _decode_rows(self, rows: list[Any], version: int) -> list[Stored] | None:
         """Decode journal rows after ``version``; None when they do not follow it."""
@@ -215,15 +260,10 @@ class SQLiteBackend(LogBackend):
         return items
 
     def _stored_snapshot_version(self) -> int:
-        row = self._db.execute(
-            "SELECT value FROM observable_meta WHERE name = 'snapshot_version'"
-        ).fetchone()
-        return int(row[0])
+        return int(self._db.execute(_SNAPSHOT_VERSION).fetchone()[0])
 
     def _reload(self) -> Progress:
-        values, version, replayed, quarantine = self._read_state()
-        unchanged = self._install(values, version, replayed, quarantine)
-        return Progress.UNCHANGED_RELOAD if unchanged else Progress.RELOADED
+        return self._install_state(self._load_whole())
 
     def _append(self, expected: int, parts: Sequence[str]) -> int:
         conn = self._db
@@ -255,21 +295,8 @@ class SQLiteBackend(LogBackend):
         return expected + len(parts) - self._snapshot_version
 
     def _fetch_since(self, version: int) -> list[Stored] | None:
-        conn = self._db
-        try:
-            conn.execute("BEGIN")
-            try:
-                if version < self._stored_snapshot_version():
-                    return None
-                rows = conn.execute(
-                    "SELECT seq, change FROM observable_journal WHERE seq > ? ORDER BY seq",
-                    (version,),
-                ).fetchall()
-            finally:
-                conn.execute("COMMIT")
-        except sqlite3.Error as error:
-            raise BackendUnavailable(f"cannot read SQLite file {self.path}: {error}") from error
-        return self._decode_rows(rows, version)
+        _, snapshot, rows = self._read_rows(version)
+        return None if snapshot is not None else self._decode_rows(rows, version)
 
     def _catch_up(self) -> Progress:
         changes = self._fetch_since(self.journal.version)
