@@ -7,8 +7,6 @@ from __future__ import annotations
 import collections
 from typing import Any
 
-import pytest
-
 import observable
 from tests.fidelity.harness import differential
 
