@@ -39,6 +39,7 @@ from .nodes import (
     AttributeNode,
     InstanceDictNode,
     MappingNode,
+    MemberNode,
     Node,
     evict_child,
     resolve_path,
@@ -428,6 +429,8 @@ def adopt(node: Node, values: Iterable[Any]) -> None:
     resolve against the place it came from.
     """
     _embedded.pending = None  # the write put nothing new that needs a recorded place
+    if type(node) is MemberNode:
+        return  # a set keeps the member it had: the equal newcomer was not stored
     nodes = node.journal.nodes
     for value in values:
         if type(value) in PROXY_TYPES:

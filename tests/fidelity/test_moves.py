@@ -206,3 +206,24 @@ def test_a_moved_child_stored_over_an_equal_value_is_still_tracked() -> None:
         yield
 
     differential({"items": [{}], "box": {"slot": {}}}, program, json=True)
+
+
+def test_adding_an_equal_member_leaves_the_newcomer_where_it_was() -> None:
+    class Keyed:
+        def __init__(self, value: int) -> None:
+            self.value = value
+            self.notes: list[int] = []
+
+        def __eq__(self, other: object) -> bool:
+            return isinstance(other, Keyed) and other.value == self.value
+
+        def __hash__(self) -> int:
+            return hash(self.value)
+
+    journal = observable.Journal()
+    root = observable.observe({"s": {Keyed(1)}, "l": [Keyed(1)]}, journal)
+    newcomer = root["l"][0]
+    root["s"].add(newcomer)  # the set keeps the equal member it had
+    start = journal.version
+    newcomer.notes.append(1)
+    assert [change.path for change in journal.since(start)] == [("l", 0, "notes")]
