@@ -70,7 +70,7 @@ def profile(nested: bool) -> dict[str, float]:
         "get_origin": get_origin,
         "now": time.time,
         "sub_journal": sub_journal,
-        "entry": (1, (), "append", (1,), 0, None, 0.0),
+        "entry": (1, (), "append", 1, 0, None, 0.0),
         "subscribed": subscribed,
         "clear": node.target.clear,
         "clear_subscribed": node_of(subscribed).target.clear,
@@ -84,7 +84,7 @@ def profile(nested: bool) -> dict[str, float]:
         names,
     )
     parts["record"] = _best(
-        'entries.append((1, path, "append", (1,), 0, get_origin(), now()))',
+        'entries.append((1, path, "append", 1, 0, get_origin(), now()))',
         names,
         "entries.clear()",
     )

@@ -37,11 +37,15 @@ _new_change = tuple.__new__
 _now = time.time
 
 Entry = tuple[Any, ...]
-"""A retained change: a :class:`Change`, or the same seven fields as a plain tuple.
+"""A retained change: a :class:`Change`, or a hot mutator's plain tuple.
 
-Hot mutators append plain tuples whose effect field holds only what the operation's
-arguments do not already say: ``append`` stores the index, ``setitem`` and ``setattr``
-the old value, ``add`` nothing. :func:`built` makes the :class:`Change` when it is read.
+Hot mutators append flat tuples, which :func:`built` turns into a :class:`Change` (with
+its args tuple and effect record) when it is read:
+
+- ``(seq, path, "append", item, index, origin, timestamp)``
+- ``(seq, path, "add", member, origin, timestamp)``
+- ``(seq, path, "setitem", key, new, old, origin, timestamp)``
+- ``(seq, path, "setattr", name, new, old, origin, timestamp)``
 """
 
 
@@ -49,17 +53,24 @@ def built(entry: Entry) -> Change:
     """Return ``entry`` as a :class:`Change` with a typed effect record."""
     if type(entry) is not tuple:
         return entry  # type: ignore[return-value]
-    seq, path, op, args, stored, origin, timestamp = entry
     # Records are built with tuple.__new__: a NamedTuple's own constructor costs a
     # Python frame and argument packing, many times the tuple itself.
+    op = entry[2]
     if op == "append":
-        effect: Any = _new_change(Splice, ("splice", stored, (), args))
-    elif op == "setitem":
-        effect = _new_change(Item, ("item", args[0], stored, args[1]))
-    elif op == "setattr":
-        effect = _new_change(Attr, ("attr", args[0], stored, args[1]))
-    else:
+        seq, path, op, item, index, origin, timestamp = entry
+        args: tuple[Any, ...] = (item,)
+        effect: Any = _new_change(Splice, ("splice", index, (), args))
+    elif op == "add":
+        seq, path, op, member, origin, timestamp = entry
+        args = (member,)
         effect = _new_change(Members, ("members", args, ()))
+    else:  # setitem or setattr
+        seq, path, op, key, new, old, origin, timestamp = entry
+        args = (key, new)
+        if op == "setitem":
+            effect = _new_change(Item, ("item", key, old, new))
+        else:
+            effect = _new_change(Attr, ("attr", key, old, new))
     return _new_change(Change, (seq, path, op, args, effect, origin, timestamp))
 
 

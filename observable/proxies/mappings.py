@@ -355,7 +355,7 @@ class ObservedDict(ObservedProxy):
             if type(old) not in SCALAR_TYPES and old is not MISSING:
                 old = snapshot_value(old)
             seq = journal._version + 1
-            entry = (seq, path, "setitem", (stored, snapshot), old, get_origin(), now())
+            entry = (seq, path, "setitem", stored, snapshot, old, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
             if kind not in SCALAR_TYPES:

@@ -286,7 +286,7 @@ class ObservedObject(ObservedProxy):
             if type(old) not in SCALAR_TYPES and old is not MISSING:
                 old = snapshot_value(old)
             seq = journal._version + 1
-            entry = (seq, path, "setattr", (name, snapshot), old, get_origin(), now())
+            entry = (seq, path, "setattr", name, snapshot, old, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
             if kind not in SCALAR_TYPES:

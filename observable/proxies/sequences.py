@@ -365,7 +365,7 @@ class ObservedList(ObservedSequence):
             if path is None:
                 return
             seq = journal._version + 1
-            entry = (seq, path, "append", (snapshot,), index, get_origin(), now())
+            entry = (seq, path, "append", snapshot, index, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
             if not scalar:

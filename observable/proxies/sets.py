@@ -223,7 +223,7 @@ class ObservedSet(ObservedFrozenSet):
             if path is None:
                 return
             seq = journal._version + 1
-            entry = (seq, path, "add", (snapshot,), None, get_origin(), now())
+            entry = (seq, path, "add", snapshot, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
             if kind not in SCALAR_TYPES:
