@@ -964,3 +964,221 @@ def test_a_journal_used_by_a_plain_observed_value_first() -> None:
     plain["x"].append(1)
     assert pickle.dumps(value) == frozen
     assert session["rows"] == [[1, 2]] and plain["x"] == [1]
+
+
+# -- user code that runs on the raw object -----------------------------------------------------
+
+
+class Registry(dict):  # type: ignore[type-arg]
+    def add(self, item: Any) -> None:
+        self["items"].append(item)
+
+
+class Stack(list):  # type: ignore[type-arg]
+    def push_inner(self, item: Any) -> None:
+        self[0].append(item)
+
+
+class AuditedDict(dict):  # type: ignore[type-arg]
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.audit: list[Any] = []
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.audit.append(key)
+        super().__setitem__(key, value)
+
+
+class CountedTags(set):  # type: ignore[type-arg]
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.meta = {"added": 0}
+
+    def tag(self, member: Any) -> None:
+        self.add(member)
+        self.meta["added"] += 1
+
+
+class Window(collections.deque):  # type: ignore[type-arg]
+    def bump(self) -> None:
+        self[0]["n"] += 1
+
+
+class Dirty:
+    """Tracks which attributes were set, in a list its own ``__setattr__`` appends to."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__.setdefault("dirty", []).append(name)
+        object.__setattr__(self, name, value)
+
+
+_SUBCLASS_METHOD = pytest.mark.xfail(
+    strict=True,
+    reason="a container subclass's own method runs on a shallow copy whose children are the "
+    "default's: class R(dict): add=lambda s, x: s['items'].append(x); v={'r': R(items=[1])}; "
+    "observe_shared(SharedDefault(v))['r'].add(2)  # v['r']['items'] == [1, 2]",
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "program"),
+    [
+        pytest.param(
+            lambda: {"r": Registry(items=[1])},
+            lambda r: r["r"].add(2),
+            id="dict-subclass-edits-child",
+            marks=_SUBCLASS_METHOD,
+        ),
+        pytest.param(
+            lambda: Registry(items=[1]),
+            lambda r: r.add(2),
+            id="root-dict-subclass-edits-child",
+            marks=_SUBCLASS_METHOD,
+        ),
+        pytest.param(
+            lambda: {"s": Stack([[1]])},
+            lambda r: r["s"].push_inner(2),
+            id="list-subclass-edits-child",
+            marks=_SUBCLASS_METHOD,
+        ),
+        pytest.param(
+            lambda: {"d": AuditedDict({"a": 1})},
+            lambda r: r["d"].__setitem__("b", 2),
+            id="dict-subclass-setitem-edits-attribute",
+            marks=_SUBCLASS_METHOD,
+        ),
+        pytest.param(
+            lambda: {"t": CountedTags({1})},
+            lambda r: r["t"].tag(2),
+            id="set-subclass-edits-attribute",
+            marks=_SUBCLASS_METHOD,
+        ),
+        pytest.param(
+            lambda: {"w": Window([{"n": 0}])},
+            lambda r: r["w"].bump(),
+            id="deque-subclass-edits-child",
+            marks=_SUBCLASS_METHOD,
+        ),
+        pytest.param(
+            lambda: {"d": Dirty()},
+            lambda r: setattr(r["d"], "value", 5),
+            id="setattr-override-edits-attribute",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="a user __setattr__ runs on a shallow copy whose children are the "
+                "default's: class D: __setattr__ appends to self.dirty; v={'d': D()}; "
+                "observe_shared(SharedDefault(v))['d'].value=5  # v['d'].dirty grew",
+            ),
+        ),
+        pytest.param(
+            lambda: {"r": Registry(items=[1])},
+            lambda r: r["r"]["items"].append(2),
+            id="dict-subclass-child-through-proxy",
+        ),
+    ],
+)
+def test_user_code_running_on_the_raw_object_never_reaches_the_default(
+    value: Callable[[], Any], program: Program
+) -> None:
+    original = value()
+    frozen = pickle.dumps(original)
+    default = SharedDefault(original)
+    session, bystander = observe_shared(default), observe_shared(default)
+    oracle = observable.observe(copy.deepcopy(original))
+    program(session)
+    program(oracle)
+    assert pickle.dumps(original) == frozen, "the shared default changed"
+    assert pickle.dumps(observable.snapshot(bystander)) == frozen, "another session sees it"
+    assert exact(session) == exact(oracle)
+
+
+# -- more shapes of defaults -------------------------------------------------------------------
+
+
+Point = collections.namedtuple("Point", "xs ys")
+
+
+class Both:
+    __slots__ = ("__dict__", "fixed")
+
+    def __init__(self) -> None:
+        self.fixed = [1]
+        self.loose = [2]
+
+
+class Valued:
+    def __init__(self) -> None:
+        self._values: list[Any] = []
+
+    @property
+    def value(self) -> list[Any]:
+        return self._values
+
+    @value.setter
+    def value(self, item: Any) -> None:
+        self._values.append(item)
+
+
+@pytest.mark.parametrize(
+    ("value", "program"),
+    [
+        pytest.param(([1], {"a": [2]}), lambda r: r[0].append(2), id="root-tuple"),
+        pytest.param(collections.deque([[1]]), lambda r: r[0].append(2), id="root-deque"),
+        pytest.param(
+            collections.defaultdict(list), lambda r: r["new"].append(1), id="root-defaultdict"
+        ),
+        pytest.param({frozenset({1})}, lambda r: r.add(frozenset({2})), id="root-set"),
+        pytest.param(Cart(), lambda r: r.bump_first(), id="root-object"),
+        pytest.param({"p": Point([1], [2])}, lambda r: r["p"].xs.append(3), id="namedtuple"),
+        pytest.param(
+            {"b": Both()},
+            lambda r: (r["b"].fixed.append(3), r["b"].loose.clear()),
+            id="slots-and-dict",
+        ),
+        pytest.param({"v": Valued()}, lambda r: setattr(r["v"], "value", 5), id="property-setter"),
+        pytest.param({"v": Valued()}, lambda r: r["v"].value.append(5), id="property-reader"),
+        pytest.param(
+            {"l": [[1], [2], [3]]},
+            lambda r: (r["l"].__delitem__(slice(0, 2)), r["l"][0].append(9)),
+            id="del-slice",
+        ),
+        pytest.param(
+            {"l": [[1], [2], [3]]},
+            lambda r: (r["l"].__setitem__(slice(0, 1), r["l"][1:]), r["l"][0].append(9)),
+            id="slice-assign",
+        ),
+        pytest.param(
+            {"l": [[1], [2]]},
+            lambda r: (r["l"].__setitem__(slice(None), r["l"]), r["l"][0].append(9)),
+            id="slice-assign-self",
+        ),
+        pytest.param(
+            {"l": [[1]]}, lambda r: (r["l"].extend(r["l"]), r["l"][1].append(9)), id="extend-self"
+        ),
+        pytest.param(
+            {"l": [[1], [1]]},
+            lambda r: (r["l"][1].append(0), r["l"].remove([1])),
+            id="remove-equal",
+        ),
+        pytest.param(
+            {"a": {"x": [1]}, "b": {}},
+            lambda r: (r["b"].__ior__(r["a"]), r["b"]["x"].append(2)),
+            id="dict-ior",
+        ),
+        pytest.param(
+            {"d": collections.deque([[1]])},
+            lambda r: (r["d"].extend(r["d"]), r["d"][1].append(9)),
+            id="deque-extend-self",
+        ),
+        pytest.param(
+            {"a": {"l": []}},
+            lambda r: (r["a"]["l"].append(r["a"]), r["a"]["l"][0].__setitem__("x", 1)),
+            id="insert-own-parent",
+        ),
+    ],
+)
+def test_more_shapes_behave_as_in_a_deep_copy(value: Any, program: Program) -> None:
+    differential(value, program)
