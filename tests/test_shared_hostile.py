@@ -12,22 +12,22 @@ import collections
 import copy
 import dataclasses
 import json
+import os
 import pickle
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 import observable
 from observable import SharedDefault, observe_shared
 from tests.fidelity.harness import exact
-from tests.strategies import PlainBox, TwiceList, action_programs, run_action
+from tests.strategies import LowerDict, PlainBox, TwiceList, action_programs, run_action
 
 Program = Callable[[Any], Any]
-_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 
 
 # -- user classes, as users write them ------------------------------------------------------
@@ -122,16 +122,18 @@ def _identity_shape(value: Any) -> list[tuple[str, str]]:
 
 
 def _journal(root: Any) -> list[tuple[Any, ...]]:
-    def text(value: Any) -> str:
-        return _ADDRESS.sub("", repr(value))
-
     return [
-        (text(c.path), c.op, text(c.args), text(c.effect))
+        (exact(c.path), c.op, exact(c.args), exact(c.effect))
         for c in observable.journal_of(root).since(0)
     ]
 
 
-def differential(value: Any, program: Program, *, journal: bool = True) -> Any:
+def _replayed(value: Any, root: Any) -> Any:
+    """The value a replica gets by replaying ``root``'s journal onto a deep copy of ``value``."""
+    return exact(observable.apply(copy.deepcopy(value), observable.journal_of(root).since(0)))
+
+
+def differential(value: Any, program: Program, *, journal: bool | str = True) -> Any:
     """Run ``program`` on a private deep copy and on a shared session; compare everything."""
     frozen = pickle.dumps(value)
     pristine = exact(value)
@@ -153,7 +155,9 @@ def differential(value: Any, program: Program, *, journal: bool = True) -> Any:
     else:
         assert oracle_error is None, f"only the oracle raised {oracle_error!r}"
     assert exact(session) == exact(oracle), "the session differs from a deep copy"
-    if journal:
+    if journal == "replay":  # the entries may be spelled differently, but must replay the same
+        assert _replayed(value, session) == _replayed(value, oracle) == exact(oracle)
+    elif journal:
         assert _journal(session) == _journal(oracle), "the journal differs from a deep copy's"
     assert exact(default.value) == pristine, "the shared default changed"
     assert pickle.dumps(default.value) == frozen, "the shared default changed (bytes)"
@@ -708,7 +712,11 @@ def test_applying_a_patch_to_a_fresh_session_leaves_the_default_alone() -> None:
 # -- generated programs ----------------------------------------------------------------------
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 150)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(action_programs())
 def test_generated_programs_behave_as_in_a_deep_copy(case: tuple[Any, list[Any]]) -> None:
     initial, steps = case
@@ -717,7 +725,18 @@ def test_generated_programs_behave_as_in_a_deep_copy(case: tuple[Any, list[Any]]
         for step in steps:
             run_action(root, step)
 
-    differential(initial, program)
+    # Replayed, not compared entry by entry: a plain observed deep copy of a dict subclass
+    # spells some entries oddly (test_a_dict_subclass_pop_is_journaled_as_in_a_deep_copy).
+    differential(initial, program, journal="replay")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core, not sharing: observe([copy.deepcopy(LowerDict(a=1))])[0].pop('a') records "
+    "Sequence(Reorder(old_keys=('a',), new_keys=('a', 'a')), Item) where a session records Item",
+)
+def test_a_dict_subclass_pop_is_journaled_as_in_a_deep_copy() -> None:
+    differential([LowerDict(a=1)], lambda r: r[0].pop("a"))
 
 
 # -- proxies held across writes that move their object ----------------------------------------
@@ -1182,3 +1201,149 @@ class Valued:
 )
 def test_more_shapes_behave_as_in_a_deep_copy(value: Any, program: Program) -> None:
     differential(value, program)
+
+
+def _containers(value: Any) -> list[Any]:
+    found: list[Any] = []
+    seen: set[int] = set()
+
+    def walk(item: Any) -> None:
+        if id(item) in seen:
+            return
+        seen.add(id(item))
+        if isinstance(item, list | dict) or hasattr(item, "items"):
+            found.append(item)
+        children = (
+            list(item.values())
+            if isinstance(item, dict)
+            else list(item)
+            if isinstance(item, list | tuple | set)
+            else list(getattr(item, "__dict__", {}).values())
+        )
+        for child in children:
+            if not isinstance(child, int | float | str | bytes | bool | type(None)):
+                walk(child)
+
+    walk(value)
+    return found
+
+
+@settings(
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 150)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(action_programs(), st.integers(0, 30), st.integers(0, 30))
+def test_generated_programs_on_defaults_with_aliases(
+    case: tuple[Any, list[Any]], source: int, target: int
+) -> None:
+    initial, steps = case
+    containers = _containers(initial)
+    alias = containers[source % len(containers)]
+    holder = containers[target % len(containers)]
+    # No cycles here: a loop over a container that edits the container itself meets the
+    # iteration bug tested on its own above (test_a_loop_that_writes_to_what_it_iterates).
+    assume(all(each is not holder for each in _containers(alias)))
+    if isinstance(holder, list):
+        holder.append(alias)
+    elif isinstance(holder, dict):
+        holder["alias"] = alias
+    else:
+        holder.items.append(alias)
+
+    def program(root: Any) -> None:
+        for step in steps:
+            run_action(root, step)
+
+    # The journal is left out: an alias shifted in a list loses entries (tested on its own in
+    # test_an_edit_to_an_alias_shifted_in_a_list_is_journaled).
+    differential(initial, program, journal=False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an edit to an alias whose list place was shifted is not journaled: x=[]; "
+    "s=observe_shared(SharedDefault({'b': [x], 'a': x})); s['b'].insert(0, None); "
+    "s['b'][1].append(1)  # journal has only the insert",
+)
+def test_an_edit_to_an_alias_shifted_in_a_list_is_journaled() -> None:
+    shared: list[Any] = []
+    value = {"b": [shared], "a": shared}
+
+    def program(r: Any) -> None:
+        r["b"].insert(0, None)
+        r["b"][1].append(1)
+
+    differential(value, program)
+    session = observe_shared(SharedDefault(value))
+    program(session)
+    replica_list: list[Any] = []
+    replica = observable.apply(
+        {"b": [replica_list], "a": replica_list}, observable.journal_of(session).since(0)
+    )
+    assert replica == {"b": [None, [1]], "a": [1]}
+
+
+def test_an_alias_shifted_in_a_list_keeps_its_value() -> None:
+    shared: list[Any] = []
+
+    def program(r: Any) -> None:
+        r["b"].insert(0, None)
+        r["b"][2].append(1)
+        r["a"].append(2)
+
+    differential({"b": [shared, shared], "a": shared}, program, journal=False)
+
+
+_STALE_ITERATION = pytest.mark.xfail(
+    strict=True,
+    reason="a loop over a shared container keeps reading the default after the loop body "
+    "writes to it: s=observe_shared(SharedDefault({'l': [3]})); "
+    "[s['l'].append(n - 1) for n in s['l'] if n]; s['l'] == [3, 2]  # deepcopy: [3, 2, 1, 0]",
+)
+
+
+def _worklist(r: Any) -> list[Any]:
+    seen = []
+    for item in r["todo"]:
+        seen.append(item)
+        if item > 0:
+            r["todo"].append(item - 1)
+    return seen
+
+
+def _overwrite_ahead(r: Any) -> list[Any]:
+    seen = []
+    for index, item in enumerate(r["row"]):
+        seen.append(item)
+        if index == 0:
+            r["row"][2] = 99
+    return seen
+
+
+def _grow_while_iterating(r: Any) -> None:
+    for _key in r["d"]:
+        r["d"]["c"] = 2  # RuntimeError: dictionary changed size during iteration
+
+
+def _values_while_updating(r: Any) -> list[Any]:
+    seen = []
+    for value in r["d"].values():
+        seen.append(value)
+        r["d"]["b"] = "updated"
+    return seen
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        pytest.param(_worklist, marks=_STALE_ITERATION),
+        pytest.param(_overwrite_ahead, marks=_STALE_ITERATION),
+        pytest.param(_grow_while_iterating, marks=_STALE_ITERATION),
+        pytest.param(_values_while_updating),
+    ],
+)
+def test_a_loop_that_writes_to_what_it_iterates(program: Program) -> None:
+    value = {"todo": [3], "row": [1, 2, 3], "d": {"a": 1, "b": 0}}
+    session_result, oracle_result = differential(value, program)
+    assert session_result == oracle_result
