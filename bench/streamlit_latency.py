@@ -224,15 +224,15 @@ def _stamp(texts: Sequence[str]) -> float | None:
     return None
 
 
-def _wait_for_button(writer: Any, timeout: float = 10.0) -> None:
+def _wait_for_button(writer: Any, timeout: float = 10.0, resends: int = 3) -> None:
     """Wait until the writer's page shows the ``go`` button.
 
     streamlit-server-state reruns the writer when its first run assigns the key, with the
     session's initial ``ClientState``, which has no query string yet: that rerun draws the
-    default page. A browser user would reload; the client re-sends its page once instead.
+    default page. A browser user would reload; the client re-sends its page instead, each
+    time the session has gone quiet without the button (that rerun may come after a resend).
     """
     deadline = time.monotonic() + timeout
-    resent = False
     while True:
         try:
             writer.widget("go")
@@ -240,15 +240,16 @@ def _wait_for_button(writer: Any, timeout: float = 10.0) -> None:
         except LookupError:
             if time.monotonic() > deadline:
                 raise
-            if not resent:
-                writer.wait_quiet(0.05, timeout=timeout)
-                try:
-                    writer.widget("go")
-                    return
-                except LookupError:
-                    writer.rerun()
-                    resent = True
-            time.sleep(0.01)
+        writer.wait_quiet(0.05, timeout=timeout)
+        try:
+            writer.widget("go")
+            return
+        except LookupError:
+            if resends <= 0:
+                time.sleep(0.01)
+                continue
+            writer.rerun()
+            resends -= 1
 
 
 def _measure(server: Any, config: str, approach: str, passive: int, plan: Plan) -> Result:

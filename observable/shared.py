@@ -44,12 +44,19 @@ def observe_shared(default: SharedDefault, journal: Journal | None = None) -> An
 
     It behaves as ``observe(copy.deepcopy(default.value), journal)`` does, journal included,
     but costs O(1) to make: the first write to a part copies only that part and its path.
-    ``default`` itself never changes. A journal serves at most one shared session.
+    ``default`` itself never changes. A journal serves at most one shared session. A default
+    that copy-on-write cannot copy exactly as a deep copy does (see
+    ``SharedDefault.unshareable``: aliases, container subclasses, mutable keys or set
+    members, classes with their own copy or attribute code) gets that deep copy instead.
     """
     if not isinstance(default, SharedDefault):
         raise TypeError(f"observe_shared() takes a SharedDefault, not {type(default).__name__}")
     journal = Journal() if journal is None else journal
     value = default.value
+    if default.unshareable is not None:
+        from .observe import observe
+
+        return observe(copy.deepcopy(value), journal)
     proxy_class = proxy_class_for(type(value))
     if proxy_class is None:
         # A scalar, or a library object that passes through raw: the session's own copy.

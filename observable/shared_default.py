@@ -22,7 +22,7 @@ class SharedDefault:
     session) would reach every session that has not copied that part.
     """
 
-    __slots__ = ("holders", "ids", "value")
+    __slots__ = ("holders", "ids", "unshareable", "value")
 
     def __init__(self, value: Any) -> None:
         """Share ``value`` (an observed value is copied first: the default is plain)."""
@@ -36,6 +36,10 @@ class SharedDefault:
         """The identity of every non-scalar object in the value."""
         self.holders: dict[int, list[tuple[Any, Any]]] = _holders(value, again) if again else {}
         """Every (holder, key) of each object held at several places, and of their holders."""
+        self.unshareable: str | None = "it holds an object at two places" if again else None
+        """Why sessions cannot share this value (they then each get a deep copy), or ``None``."""
+        if self.unshareable is None:
+            self.unshareable = _unshareable_part(value)
 
     def __repr__(self) -> str:
         return f"<SharedDefault of {type(self.value).__name__}, {len(self.ids)} objects>"
@@ -64,6 +68,72 @@ def _reachable(value: Any) -> tuple[set[int], set[int]]:
         elif proxy_class_for(type(item)) is not None:
             stack.extend(instance_attributes(item).values())
     return seen, again
+
+
+_CONTAINERS = (dict, list, tuple, collections.deque, bytearray, set, frozenset)
+_SHAREABLE_CONTAINERS = frozenset(
+    {*_CONTAINERS, collections.Counter, collections.OrderedDict, collections.defaultdict}
+)
+# Exactly these types, whose proxies have their own method tables: a user subclass's own
+# methods run on the raw value.
+
+_CODE_THAT_WRITES = (
+    "__setattr__",
+    "__delattr__",
+    "__setitem__",
+    "__delitem__",
+    "__copy__",
+    "__deepcopy__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__setstate__",
+    "__getstate__",
+)
+# A user class defining one of these runs its own code on the raw object or decides how it
+# is copied: a session could not copy it the way a deep copy does.
+
+
+def _unshareable_part(value: Any) -> str | None:
+    """Return why copy-on-write cannot promise deep-copy behaviour for ``value``, or ``None``.
+
+    Shared sessions copy containers shallowly as they write. That equals a deep copy for the
+    built-in containers with immutable keys and members, and for objects whose attributes
+    are plain storage; other shapes get a deep copy per session instead.
+    """
+    stack = [value]
+    scalars = SCALAR_TYPES
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind in scalars:
+            continue
+        if kind in PROXY_TYPES:
+            return "it holds an observed value"
+        if isinstance(item, _CONTAINERS):
+            if kind not in _SHAREABLE_CONTAINERS:
+                return f"it holds a {kind.__name__}, a subclass of a built-in container"
+            if isinstance(item, dict):
+                if not all(_immutable(key) for key in item):
+                    return "a dict in it has a mutable key"
+                stack.extend(item.values())
+            elif kind is set or kind is frozenset:
+                if not all(_immutable(member) for member in item):
+                    return "a set in it has a mutable member"
+            elif kind is not bytearray:
+                stack.extend(item)
+        elif proxy_class_for(kind) is not None:
+            for klass in kind.__mro__[:-1]:
+                for name in _CODE_THAT_WRITES:
+                    if name in klass.__dict__:
+                        return f"its {kind.__name__} objects define {name}"
+            stack.extend(instance_attributes(item).values())
+    return None
+
+
+def _immutable(item: Any) -> bool:
+    if type(item) in SCALAR_TYPES:
+        return True
+    return type(item) is tuple and all(_immutable(part) for part in item)
 
 
 def _holders(value: Any, aliased: set[int]) -> dict[int, list[tuple[Any, Any]]]:

@@ -10,17 +10,17 @@ local reads and writes go on meanwhile. Real ``redis-server`` and real SQLite fi
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from observable import Journal, Store, snapshot
+from observable import Journal, Store
 from observable.backends import Codec, StateReloaded
 from observable.store_keys import keys_of
 from tests.support.redis_server import RedisServer, redis_server
+from tests.support.stores import plain_value, wait_for
 
 MARK = "decode-me-slowly"
 """Text in a value whose first decode blocks until the test lets it go."""
@@ -54,19 +54,6 @@ class WatchedCodec(Codec):
             self.blocked.set()  # only the first such decode blocks (the lock is never freed)
             assert self.gate.wait(timeout=120), "the test never let the decode go"
         return super().parse(text, key=key, entry=entry)
-
-
-def _wait(predicate: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-def _plain(store: Store) -> dict[str, Any]:
-    with store.journal.lock:
-        return {key: snapshot(store[key]) for key in store}
 
 
 def _in_thread(work: Callable[[], object]) -> tuple[threading.Thread, list[BaseException]]:
@@ -133,7 +120,7 @@ def test_redis_never_decodes_under_the_journal_lock(server: RedisServer) -> None
         codec.journal = watched.journal
         other["log"] = []
         other["n"] = 0
-        _wait(lambda: "n" in watched, "the watched replica to hear of the keys")
+        wait_for(lambda: "n" in watched, "the watched replica to hear of the keys")
 
         def write(store: Store, name: str) -> None:
             for number in range(150):
@@ -160,11 +147,11 @@ def test_redis_never_decodes_under_the_journal_lock(server: RedisServer) -> None
         with watched.journal.lock:  # its reader reads and decodes, but cannot apply...
             for number in range(100):
                 other["log"].append(["late", number])  # ...while the log is trimmed past it
-        _wait(lambda: watched.journal.version == other.journal.version, "a converged replica")
+        wait_for(lambda: watched.journal.version == other.journal.version, "a converged replica")
 
         assert codec.under_lock == []
         assert codec.outside > 0  # it did decode, every time without the lock
-        assert _plain(watched) == _plain(other)
+        assert plain_value(watched) == plain_value(other)
         assert watched["n"] == 30
         assert other["mine"] == [0, 1, 2, 3, 4]
         _writes_in_order(watched["log"], {"o": 150, "w": 150, "late": 100})
@@ -183,7 +170,7 @@ def test_redis_reads_and_writes_go_on_while_the_reader_decodes(server: RedisServ
     try:
         codec.journal = watched.journal
         other["count"] = 0
-        _wait(lambda: "count" in watched, "the watched replica to hear of the key")
+        wait_for(lambda: "count" in watched, "the watched replica to hear of the key")
         codec.gate = threading.Event()
         other["slow"] = f"{MARK} {'x' * 1000}"
         assert codec.blocked.wait(timeout=60)  # the reader thread is inside the decode
@@ -197,12 +184,12 @@ def test_redis_reads_and_writes_go_on_while_the_reader_decodes(server: RedisServ
         assert not codec.gate.is_set()  # ...while the reader is still stuck
 
         codec.gate.set()  # the reader's decoded batch is stale now: dropped, read again
-        _wait(lambda: other["count"] == 1, "the other replica to hear of the write")
+        wait_for(lambda: other["count"] == 1, "the other replica to hear of the write")
         other["count"] = 2
-        _wait(lambda: watched["count"] == 2, "the reader to go on")
+        wait_for(lambda: watched["count"] == 2, "the reader to go on")
         assert watched.journal.version == other.journal.version
         assert _changes_to(watched, "slow") == 1  # applied once, not twice
-        assert _plain(watched) == _plain(other)
+        assert plain_value(watched) == plain_value(other)
         assert codec.under_lock == []
     finally:
         if codec.gate is not None:
@@ -254,7 +241,7 @@ def test_sqlite_never_decodes_under_the_journal_lock(tmp_path: Path) -> None:
         assert codec.outside > 0
         fresh = Store(url)
         try:
-            assert _plain(watched) == _plain(fresh)
+            assert plain_value(watched) == plain_value(fresh)
         finally:
             fresh.backend.close()
         _writes_in_order(watched["log"], {"o": 60, "w": 20})
@@ -289,8 +276,8 @@ def test_sqlite_writes_go_on_while_a_catch_up_decodes(tmp_path: Path) -> None:
         assert not stuck.is_alive() and not stuck_errors, stuck_errors
         fresh = Store(url)
         try:
-            assert _plain(fresh) == _plain(watched)
-            assert _plain(watched) == {
+            assert plain_value(fresh) == plain_value(watched)
+            assert plain_value(watched) == {
                 "base": 0,
                 "first": 1,
                 "slow": f"{MARK} {'x' * 1000}",

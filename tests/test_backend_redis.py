@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -24,10 +23,11 @@ from typing import Any
 import pytest
 import redis
 
-from observable import BackendUnavailable, Change, JournalTruncated, Store, snapshot
+from observable import BackendUnavailable, Change, JournalTruncated, Store
 from observable.backends import BatchConflict, CodecError, LockLost
 from observable.backends.redis import RedisBackend
 from tests.support.redis_server import RedisServer, redis_server
+from tests.support.stores import plain_value, wait_for
 from tests.support.workers import Worker, workers
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(120)]
@@ -91,28 +91,15 @@ def _client(server: RedisServer) -> redis.Redis:
     return redis.Redis.from_url(server.url, socket_timeout=5)
 
 
-def _wait(predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-def _plain(store: Store) -> dict[str, Any]:
-    with store.journal.lock:
-        return {key: snapshot(store[key]) for key in store}
-
-
 def _converged(*replicas: Store) -> None:
     """Wait until every replica is at the same version, then compare their values."""
-    _wait(
+    wait_for(
         lambda: len({replica.journal.version for replica in replicas}) == 1,
         f"versions {[replica.journal.version for replica in replicas]} to meet",
     )
-    first = _plain(replicas[0])
+    first = plain_value(replicas[0])
     for replica in replicas[1:]:
-        assert _plain(replica) == first
+        assert plain_value(replica) == first
         assert replica.keys() == replicas[0].keys()
 
 
@@ -170,12 +157,12 @@ def test_remote_changes_notify_local_subscribers_and_silent_ones_do_not(
     writer["messages"] = []
     _converged(writer, reader)
     writer["messages"].append({"text": "hi"})
-    _wait(lambda: ("messages", ["append"]) in heard, "the remote append to be heard")
+    wait_for(lambda: ("messages", ["append"]) in heard, "the remote append to be heard")
     with writer.silent():
         writer["messages"].append({"text": "quiet"})
     writer["messages"].append({"text": "loud"})
     _converged(writer, reader)
-    _wait(lambda: len(heard) == 3, "three notifications")
+    wait_for(lambda: len(heard) == 3, "three notifications")
     assert [ops for _, ops in heard] == [["setitem"], ["append"], ["append"]]
     assert reader["messages"][-2]["text"] == "quiet"
 
@@ -306,18 +293,18 @@ def test_a_restart_without_persistence_is_detected_and_reseeded(
     first["log"] = [1, 2]
     second["tags"] = {"a"}
     _converged(first, second)
-    expected = _plain(first)
+    expected = plain_value(first)
     with caplog.at_level(logging.WARNING, logger="observable.backends"):
         server.restart(persist=False)
-        _wait(
+        wait_for(
             lambda: _client(server).get("{observable:test}:epoch") is not None,
             "a replica to re-seed",
         )
         _converged(first, second)
     assert "re-seeded" in caplog.text
-    assert _plain(first) == expected
+    assert plain_value(first) == expected
     late = stores()
-    assert _plain(late) == expected  # a new replica loads the re-seeded state
+    assert plain_value(late) == expected  # a new replica loads the re-seeded state
     late["log"].append(3)
     _converged(first, second, late)
     assert second["log"] == [1, 2, 3]
@@ -330,7 +317,7 @@ def test_a_fresh_replica_on_a_wiped_server_does_not_empty_the_others(
     first["log"] = list(range(10))
     _client(server).flushall()  # every key gone, connections intact
     fresh = stores(**_WIPES)  # claims a re-seed with nothing; the older replica wins
-    _wait(lambda: fresh.get("log") == list(range(10)), "the older replica to supersede it")
+    wait_for(lambda: fresh.get("log") == list(range(10)), "the older replica to supersede it")
     _converged(first, fresh)
 
 
@@ -346,7 +333,7 @@ def test_a_server_that_lost_recent_writes_is_reseeded_from_the_replicas(
     client.set("{observable:test}:seq", 6)  # as if the last four writes were never saved
     client.xtrim("{observable:test}:log", minid="7-0")
     client.xtrim("{observable:test}:log", maxlen=3)
-    _wait(lambda: int(client.get("{observable:test}:seq") or 0) == 11, "a re-seed")
+    wait_for(lambda: int(client.get("{observable:test}:seq") or 0) == 11, "a re-seed")
     _converged(first, second)
     assert second["log"] == list(range(10))
     second["log"].append(10)
@@ -374,7 +361,7 @@ def test_a_replica_that_fell_behind_the_trimmed_log_reloads(stores: StoreFactory
     with lagging.lock("log"):
         assert lagging["log"] == list(range(400))
         lagging["log"].append("caught up")
-    _wait(lambda: writer.get("log", [None])[-1] == "caught up", "the writer to hear of it")
+    wait_for(lambda: writer.get("log", [None])[-1] == "caught up", "the writer to hear of it")
 
 
 def test_unencodable_values_leave_nothing_behind(stores: StoreFactory, server: RedisServer) -> None:
@@ -408,7 +395,7 @@ def test_a_retried_commit_is_not_written_twice(stores: StoreFactory, server: Red
     assert backend._script("commit", keys, args)[0] == b"ok"  # the reply was lost: retry
     assert backend._script("commit", keys, [*args[:3], "commit-y", *args[4:]])[0] == b"behind"
     assert _client(server).get("{observable:test}:seq") == b"2"
-    _wait(lambda: store.get("k") == 1, "the commit to arrive through the stream")
+    wait_for(lambda: store.get("k") == 1, "the commit to arrive through the stream")
 
 
 def test_a_writer_that_keeps_losing_gets_the_next_turn(
@@ -519,7 +506,7 @@ def test_three_writer_processes_make_100000_changes_under_locks(server: RedisSer
                 worker.send(f"converge {head}")
             for worker in started:
                 digests.add(worker.expect("digest").split(maxsplit=1)[1])
-            _wait(lambda: watcher.journal.version == head, "the watcher to catch up", 60)
+            wait_for(lambda: watcher.journal.version == head, "the watcher to catch up", 60)
             late = Store(url)
             try:
                 from tests.support.backend_worker import digest

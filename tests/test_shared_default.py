@@ -255,3 +255,41 @@ def test_sessions_writing_at_once_in_threads_never_reach_the_default() -> None:
         assert session["rows"][3]["tags"] == [number]
         assert session["rows"][4]["tags"] == []
         assert session["board"]["cards"][0].tags == [number] * 17
+
+
+class _OwnDict(dict):  # type: ignore[type-arg]
+    pass
+
+
+def _aliased() -> dict[str, Any]:
+    shared = [1]
+    return {"a": shared, "b": shared}
+
+
+class _Guarded:
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ({"rows": [{"id": 1}], "c": collections.Counter(a=1)}, None),
+        ({(1, "a"): [1], "s": {1, 2}}, None),
+        (_aliased(), "it holds an object at two places"),
+        ({"d": _OwnDict()}, "it holds a _OwnDict, a subclass of a built-in container"),
+        ({"d": {_Guarded(): 1}}, "a dict in it has a mutable key"),
+        ({"g": _Guarded()}, "its _Guarded objects define __setattr__"),
+    ],
+)
+def test_a_default_copy_on_write_cannot_copy_exactly_gets_a_deep_copy(
+    value: Any, reason: str | None
+) -> None:
+    default = SharedDefault(value)
+    assert default.unshareable == reason
+    session = observe_shared(default)
+    if reason is None:
+        assert peek(session) is value  # the session reads the default itself
+    else:
+        assert peek(session) is not value  # its own deep copy
+        assert exact(session) == exact(value)

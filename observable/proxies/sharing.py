@@ -85,6 +85,10 @@ _CONTAINER_READERS = frozenset(
 """Methods of the built-in containers, reached through ``__getattr__``, that only read."""
 
 
+_LIVE_READERS = ("__iter__", "__reversed__", "keys", "values", "items")
+"""Readers that hand out a live iterator or view of the container itself."""
+
+
 _DEEP_READERS = (
     "__repr__",
     "__str__",
@@ -141,6 +145,11 @@ def shared_variant(cls: type[ObservedProxy]) -> type[ObservedProxy]:
     namespace: dict[str, Any] = {"__slots__": (), "__module__": cls.__module__}
     for name in _writers(cls):
         namespace[name] = _unsharing(name)
+    for name in _LIVE_READERS:
+        if hasattr(cls, name) and not issubclass(cls, ObservedObject):
+            # A loop over the container sees the writes its body makes, as in a deep copy:
+            # it must iterate the session's own container, not the default's.
+            namespace[name] = _unsharing(name)
     namespace["__setattr__"] = _unsharing_setattr(cls.__setattr__)
     namespace["__delattr__"] = _unsharing_delattr(cls.__delattr__)
     if issubclass(cls, ObservedObject):
