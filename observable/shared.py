@@ -31,8 +31,8 @@ from .proxies.nodes import Node
 from .proxies.sharing import become_private, private_variant, shared_variant
 from .registry import proxy_class_for
 from .shared_copies import deep_or_same, holds, rebuilt, shallow, store
-from .shared_default import SharedDefault, slots_of
-from .values import SCALAR_TYPES
+from .shared_default import SharedDefault, has_copy_hooks, slots_of
+from .values import SCALAR_TYPES, snapshot_value
 
 __all__ = ["SharedDefault", "observe_shared", "unwrap"]
 
@@ -42,12 +42,13 @@ _set_target: Any = wrapt.BaseObjectProxy.__dict__["__wrapped__"].__set__
 def observe_shared(default: SharedDefault, journal: Journal | None = None) -> Any:
     """Return an observed value that reads ``default`` in place and copies what it writes.
 
-    It behaves as ``observe(copy.deepcopy(default.value), journal)`` does, journal included,
-    but costs O(1) to make: the first write to a part copies only that part and its path.
-    ``default`` itself never changes. A journal serves at most one shared session. A default
-    that copy-on-write cannot copy exactly as a deep copy does (see
-    ``SharedDefault.unshareable``: aliases, container subclasses, mutable keys or set
-    members, classes with their own copy or attribute code) gets that deep copy instead.
+    It behaves as ``observe(observable.snapshot(default.value), journal)`` does (a deep copy
+    that runs none of the containers' own code), journal included, but costs O(1) to make:
+    the first write to a part copies only that part and its path. ``default`` itself never
+    changes. A journal serves at most one shared session. A default that copy-on-write
+    cannot copy part by part exactly (see ``SharedDefault.unshareable``: aliases, container
+    subclasses, mutable keys or set members, classes with their own attribute code) gets
+    that deep copy instead.
     """
     if not isinstance(default, SharedDefault):
         raise TypeError(f"observe_shared() takes a SharedDefault, not {type(default).__name__}")
@@ -56,7 +57,7 @@ def observe_shared(default: SharedDefault, journal: Journal | None = None) -> An
     if default.unshareable is not None:
         from .observe import observe
 
-        return observe(copy.deepcopy(value), journal)
+        return observe(snapshot_value(value), journal)
     proxy_class = proxy_class_for(type(value))
     if proxy_class is None:
         # A scalar, or a library object that passes through raw: the session's own copy.
@@ -131,6 +132,15 @@ class Session:
                 if where is not MISSING:
                     self._put_node(parent, where, value, own)
             return own
+        if shared and has_copy_hooks(kind):
+            # Its class decides how it is copied: the session's own deep copy, made with its
+            # hooks (as a deep copy of the default would), before any proxy reaches inside.
+            with self.lock:
+                own = self.take(value)
+                where = parent.locate(key, value)
+                if where is not MISSING:
+                    self._put_node(parent, where, value, own)
+            return self.reach(parent, key, own, type(own))
         variant = shared_variant(proxy_class) if shared else private_variant(proxy_class)
         proxy = make_proxy(variant, value, self.journal, parent, key)
         parent.recent = proxy
@@ -189,7 +199,7 @@ class Session:
         found = self.versions.get(id(original))
         if found is not None:
             return found
-        if proxy_class_for(type(original)) is None:
+        if proxy_class_for(type(original)) is None or has_copy_hooks(type(original)):
             new = deep_or_same(original)
         else:
             new = shallow(original)

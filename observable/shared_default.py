@@ -10,7 +10,7 @@ from .proxies.base import PROXY_TYPES
 from .registry import proxy_class_for
 from .values import SCALAR_TYPES, instance_attributes
 
-__all__ = ["SharedDefault", "slots_of"]
+__all__ = ["SharedDefault", "has_copy_hooks", "slots_of"]
 
 
 class SharedDefault:
@@ -77,20 +77,26 @@ _SHAREABLE_CONTAINERS = frozenset(
 # Exactly these types, whose proxies have their own method tables: a user subclass's own
 # methods run on the raw value.
 
-_CODE_THAT_WRITES = (
-    "__setattr__",
-    "__delattr__",
-    "__setitem__",
-    "__delitem__",
+_CODE_THAT_WRITES = ("__setattr__", "__delattr__", "__setitem__", "__delitem__")
+# A user class defining one of these runs its own code on the raw object: a session could
+# not copy it part by part the way a deep copy does.
+
+_COPY_HOOKS = (
     "__copy__",
     "__deepcopy__",
     "__reduce__",
     "__reduce_ex__",
-    "__setstate__",
     "__getstate__",
+    "__setstate__",
 )
-# A user class defining one of these runs its own code on the raw object or decides how it
-# is copied: a session could not copy it the way a deep copy does.
+
+
+def has_copy_hooks(kind: type) -> bool:
+    """Tell whether a user class decides how its objects are copied (a session deep-copies
+    such an object, with its own hooks, when it first reaches it)."""
+    if issubclass(kind, _CONTAINERS):
+        return False  # the containers' own hooks; sessions copy them part by part
+    return any(name in klass.__dict__ for klass in kind.__mro__[:-1] for name in _COPY_HOOKS)
 
 
 def _unshareable_part(value: Any) -> str | None:
