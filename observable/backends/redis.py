@@ -762,11 +762,13 @@ class RedisBackend(LogBackend):
         if self._claimed_at is None:
             self._claimed_at = now
             logger.warning(
-                "observable: Redis store %r at %s lost data (%s); collecting the replicas' "
-                "versions for %.1f s to re-seed from the most advanced",
+                "observable: Redis store %r at %s %s; collecting the replicas' "
+                "versions for %.1f s to seed it from the most advanced",
                 self.store_name,
                 self._where(),
-                "no epoch" if epoch is None else f"sequence {int(head_text or 0)} < {version}",
+                "has no epoch (it is new, or it lost its data)"
+                if epoch is None
+                else f"lost data (sequence {int(head_text or 0)} < {version})",
                 self.reseed_wait,
             )
         ttl = max(int(self.reseed_wait * 2000), 1000)
