@@ -9,7 +9,7 @@ import json
 import logging
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import redis
@@ -17,6 +17,7 @@ import redis
 from observable import Store
 from observable.backends import LockLost, StateLost
 from tests.support.redis_server import RedisServer, redis_server
+from tests.support.stores import wait_for
 from tests.support.workers import Worker, workers
 
 pytestmark = [pytest.mark.server, pytest.mark.timeout(180)]
@@ -34,14 +35,6 @@ def _acks(worker: Worker) -> list[str]:
     return json.loads(worker.expect("acks ").split(" ", 1)[1])  # type: ignore[no-any-return]
 
 
-def _until(predicate: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 def test_a_paused_replica_that_resumes_first_after_a_wipe_loses_nothing(
     server: RedisServer,
 ) -> None:
@@ -53,7 +46,7 @@ def test_a_paused_replica_that_resumes_first_after_a_wipe_loses_nothing(
         ahead.expect("ready")
         behind.send("append 10")
         behind.expect("appended")
-        _until(lambda: len(_acks(ahead)) == 10, "the second replica to catch up")
+        wait_for(lambda: len(_acks(ahead)) == 10, "the second replica to catch up")
         behind.process.send_signal(signal.SIGSTOP)  # paused: it misses what follows
         try:
             ahead.send("append 100")
@@ -66,7 +59,7 @@ def test_a_paused_replica_that_resumes_first_after_a_wipe_loses_nothing(
         behind.send("append 5")
         behind.expect("appended", timeout=90)
         for replica in (behind, ahead):
-            _until(lambda r=replica: len(_acks(r)) == 115, "both replicas to converge")  # type: ignore[misc]
+            wait_for(lambda r=replica: len(_acks(r)) == 115, "both replicas to converge")  # type: ignore[misc]
             final = _acks(replica)
             assert final[:110] == acknowledged  # every acknowledged append is kept, in order
             assert len(set(final)) == 115
@@ -112,7 +105,7 @@ def test_lock_tokens_never_repeat_after_a_wipe(server: RedisServer) -> None:
             with second.lock("k"):  # the other replica takes the lock...
                 second["k"] = 1
             first["k"] = 2  # ...and the first learns it at its very next write
-        _until(lambda: first["k"] == 1, "the refused write to give way to the holder's")
+        wait_for(lambda: first["k"] == 1, "the refused write to give way to the holder's")
     finally:
         first.backend.close()
         second.backend.close()

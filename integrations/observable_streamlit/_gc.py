@@ -52,7 +52,6 @@ __all__ = [
     "Freezer",
     "freeze_long_lived",
     "freeze_wanted",
-    "refreeze_all",
 ]
 
 FREEZE_ENV: Final = "OBSERVABLE_STREAMLIT_GC_FREEZE"
@@ -75,22 +74,17 @@ def freeze_wanted() -> bool:
     return bool(st.get_option("runner.postScriptGC"))
 
 
-def freeze_long_lived() -> bool:
-    """Collect what is not frozen, then freeze every object alive now; True if it froze."""
+def freeze_long_lived(*, thaw_first: bool = False) -> bool:
+    """Collect what is not frozen, then freeze every object alive now; True if it froze.
+
+    ``thaw_first`` unfreezes everything before collecting, so that garbage a freeze held
+    (cycles that died while frozen) is freed too: a full pass over every object.
+    """
     with _lock:
         if not freeze_wanted():
             return False
-        gc.collect()
-        gc.freeze()
-        return True
-
-
-def refreeze_all() -> bool:
-    """Unfreeze, collect everything, freeze every object alive now; True if it froze."""
-    with _lock:
-        if not freeze_wanted():
-            return False
-        gc.unfreeze()
+        if thaw_first:
+            gc.unfreeze()
         gc.collect()
         gc.freeze()
         return True
@@ -155,4 +149,4 @@ class Freezer:
         if wait > 0:
             self._schedule_leave(wait)
             return
-        refreeze_all()
+        freeze_long_lived(thaw_first=True)
