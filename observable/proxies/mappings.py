@@ -54,10 +54,13 @@ def removal(target: Any, key: Any, old: Any) -> EffectRecord:
     is re-added at the end and moved back.
     """
     keys = tuple(target)
-    if keys and keys[-1] == key and keys[-1] is key:
-        return item_effect(key, old, MISSING)
-    moved = (*(k for k in keys if k is not key), key)
-    effect = combine([Reorder("reorder", keys, moved), item_effect(key, old, MISSING)])
+    # The dict's own lookup rule: the stored key may be an equal object that is not ``key``
+    # (a string built at run time, ``1`` for ``1.0``); a NaN key matches itself only.
+    at = next(i for i in range(len(keys) - 1, -1, -1) if keys[i] is key or keys[i] == key)
+    if at == len(keys) - 1:
+        return item_effect(keys[at], old, MISSING)
+    moved = (*keys[:at], *keys[at + 1 :], keys[at])
+    effect = combine([Reorder("reorder", keys, moved), item_effect(keys[at], old, MISSING)])
     assert effect is not None
     return effect
 

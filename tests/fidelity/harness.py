@@ -23,10 +23,12 @@ import jsonpatch
 
 import observable
 from observable import Journal, SharedDefault, observe_shared
+from observable.effects import Reorder, Sequence
 from observable.proxies.base import unwrap as peek
 
 __all__ = [
     "Program",
+    "assert_well_formed",
     "differential",
     "exact",
     "no_proxy_inside",
@@ -167,6 +169,21 @@ def no_proxy_inside(value: Any) -> None:
     assert not found, f"the raw value holds proxies at {found}"
 
 
+def _reorders(effect: Any) -> list[Reorder]:
+    if isinstance(effect, Sequence):
+        return [found for step in effect.steps for found in _reorders(step)]
+    return [effect] if isinstance(effect, Reorder) else []
+
+
+def assert_well_formed(changes: tuple[observable.Change, ...]) -> None:
+    """Assert that every recorded key reorder names each key once, before and after."""
+    for change in changes:
+        for reorder in _reorders(change.effect):
+            old, new = reorder.old_keys, reorder.new_keys
+            assert len(set(old)) == len(old) == len(new) == len(set(new)), (change, reorder)
+            assert set(old) == set(new), (change, reorder)
+
+
 def _steps(program: Program, root: Any) -> Iterator[tuple[Any, BaseException | None]]:
     """Run ``program`` step by step; yield each step's (result, error)."""
     iterator = iter(program(root))
@@ -271,6 +288,7 @@ def differential(
             f"but the journal recorded {[change.op for change in recorded]}"
         )
     changes = journal.since(0)
+    assert_well_formed(changes)
     if not aliases:
         replayed = observable.apply(observable.snapshot(initial), changes)
         assert exact(replayed) == exact(plain), f"replay gives {replayed!r}, plain {plain!r}"
