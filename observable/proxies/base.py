@@ -197,9 +197,18 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
             return cls
         namespace: dict[str, Any] = {"__slots__": (), "target_type": kind}
         base = cls.target_type
+        # The recorded mutators mimic the base's methods through its primitives; a subclass
+        # that overrides any of them (``__setitem__``, ``__delitem__``, ``extend``...) would
+        # see its code run where the base's own method never calls it, or not run where it
+        # does (``OrderedDict.update`` calls ``__setitem__``). Such a subclass runs each of
+        # its mutators as they are, and the difference they made is recorded.
+        hooked = _overrides_hooks(kind, base)
         for name in cls.mutators:
             own = getattr(kind, name, None)
-            if own is not None and own is not getattr(base, name, None):
+            if own is None:
+                continue
+            # (A defaultdict's ``__getitem__`` row records only a miss: see perform_missing.)
+            if own is not getattr(base, name, None) or (hooked and name != "__getitem__"):
                 namespace[name] = diff_method(name)
         for klass in kind.__mro__:
             if klass in base.__mro__:
@@ -618,6 +627,30 @@ def table_method(name: str, row: Mutator) -> Callable[..., Any]:
 
 
 # -- overridden mutators: run the user's own code, record the difference ----------------------
+# What a subclass may define without changing what its base's mutators do.
+_INERT_NAMES = frozenset(
+    {
+        "__annotations__", "__class_getitem__", "__copy__", "__deepcopy__", "__dict__",
+        "__dir__", "__doc__", "__eq__", "__format__", "__ge__", "__getstate__", "__gt__",
+        "__hash__", "__init__", "__init_subclass__", "__le__", "__lt__", "__module__",
+        "__ne__", "__new__", "__orig_bases__", "__parameters__", "__qualname__",
+        "__reduce__", "__reduce_ex__", "__repr__", "__setstate__", "__sizeof__",
+        "__slots__", "__str__", "__weakref__",
+    }
+)  # fmt: skip
+
+
+def _overrides_hooks(kind: type, base: type) -> bool:
+    """Tell whether ``kind`` redefines a method of ``base`` that may take part in a mutation."""
+    for klass in kind.__mro__:
+        if klass in base.__mro__:
+            return False
+        for name in vars(klass):
+            if name not in _INERT_NAMES and hasattr(base, name):
+                return True
+    return False
+
+
 State = Any
 Capture = Callable[[Any], State]
 Diff = Callable[[Any, State], EffectRecord | None]

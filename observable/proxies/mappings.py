@@ -65,23 +65,51 @@ def removal(target: Any, key: Any, old: Any) -> EffectRecord:
     return effect
 
 
+def ordered_keys(target: Any) -> list[Any]:
+    """Return ``target``'s keys in its own order, running none of a subclass's methods.
+
+    An OrderedDict keeps its order apart from the dict's storage (``move_to_end`` changes
+    only the former), so its keys are read through its own iterator.
+    """
+    if isinstance(target, collections.OrderedDict):
+        return list(collections.OrderedDict.__iter__(target))
+    return list(dict.__iter__(target))
+
+
+def ordered_items(target: Any) -> list[tuple[Any, Any]]:
+    """Return ``target``'s (key, value) pairs in its own order (see :func:`ordered_keys`)."""
+    if isinstance(target, collections.OrderedDict):
+        return [(key, _dict_get(target, key)) for key in ordered_keys(target)]
+    return list(dict.items(target))
+
+
 def mapping_diff(target: Any, before: list[tuple[Any, Any]]) -> EffectRecord | None:
-    """Return effects turning the ``before`` items into ``target``'s (values by identity)."""
+    """Return effects turning the ``before`` items into ``target``'s (values by identity).
+
+    Removed keys are first moved to the end, then removed newest first, so that undo puts
+    them back where they were; a final reorder gives the keys ``target``'s order.
+    """
     old = dict(before)
+    order = [key for key, _ in before]
     steps: list[EffectRecord] = []
-    for key, value in before:
-        if key not in target:
-            steps.append(item_effect(key, value, MISSING))
-    survivors = [key for key, _ in before if key in target]
-    after_keys = [key for key in target if key in old]
-    if survivors != after_keys:
-        steps.append(Reorder("reorder", tuple(survivors), tuple(after_keys)))
-    for key, value in dict.items(target):
+    gone = [key for key in order if not dict.__contains__(target, key)]
+    if gone:
+        kept = [key for key in order if dict.__contains__(target, key)]
+        if order[len(kept) :] != gone:
+            steps.append(Reorder("reorder", tuple(order), tuple(kept + gone)))
+        steps.extend(item_effect(key, old[key], MISSING) for key in reversed(gone))
+        order = kept
+    after = ordered_items(target)
+    for key, value in after:
         previous = old.get(key, MISSING)
         if previous is MISSING:
             steps.append(item_effect(key, MISSING, value))
+            order.append(key)
         elif not is_noop_write(previous, value):
             steps.append(item_effect(key, previous, value))
+    keys = [key for key, _ in after]
+    if order != keys:
+        steps.append(Reorder("reorder", tuple(order), tuple(keys)))
     return combine(steps)
 
 
@@ -182,7 +210,7 @@ def perform_popitem(target: Any) -> Outcome:
 
 def perform_clear(target: Any) -> Outcome:
     """``clear``: every key, newest first so that undo restores the order."""
-    steps = [item_effect(key, value, MISSING) for key, value in reversed(list(dict.items(target)))]
+    steps = [item_effect(key, value, MISSING) for key, value in reversed(ordered_items(target))]
     target.clear()
     return None, (), combine(steps)
 
@@ -371,7 +399,7 @@ class ObservedDict(ObservedProxy):
     @classmethod
     def capture(cls, target: Any) -> list[tuple[Any, Any]]:
         """Return the items, to compare with after running the value's own code."""
-        return list(dict.items(target))
+        return ordered_items(target)
 
     @classmethod
     def restore(cls, target: Any, before: list[tuple[Any, Any]]) -> None:
@@ -426,8 +454,17 @@ def perform_missing(target: Any, key: Any) -> Outcome:
     """``d[k]`` on a ``defaultdict`` without ``k``: the inserted default is a change."""
     if key in target:
         return target[key], (key,), None
-    value = target[key]
-    return value, (key,), Item("item", key, MISSING, snapshot_value(value))
+    if type(target) is collections.defaultdict:
+        value = target[key]
+        return value, (key,), Item("item", key, MISSING, snapshot_value(value))
+    # A subclass's ``__missing__`` or ``__setitem__`` decides what is stored, and where.
+    before = ordered_items(target)
+    try:
+        value = target[key]
+    except BaseException:
+        ObservedDict.restore(target, before)
+        raise
+    return value, (key,), mapping_diff(target, before)
 
 
 class ObservedDefaultDict(ObservedDict):

@@ -287,6 +287,9 @@ def differential(
             f"step {step}: value {'changed' if changed else 'did not change'} "
             f"but the journal recorded {[change.op for change in recorded]}"
         )
+        if recorded and copyable and not aliases:
+            undone = observable.apply(observable.snapshot(proxy), observable.invert(recorded))
+            assert exact(undone) == before, f"step {step}: its undo gives {undone!r}"
     changes = journal.since(0)
     assert_well_formed(changes)
     if not aliases:

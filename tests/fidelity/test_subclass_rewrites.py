@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import observable
 from tests.fidelity.harness import differential
 from tests.strategies import LowerDict
 
@@ -77,3 +78,194 @@ def test_a_lower_dict_pop_records_one_removal_however_it_was_built(how: str) -> 
 
     _, changes = differential(initial, program)
     assert [change.effect.kind for change in changes] == ["sequence", "item", "item"]
+
+
+# -- a subclass's own hooks run exactly when plain Python runs them --------------------------
+# ``dict.update`` never calls an overridden ``__setitem__``; ``OrderedDict.update`` does;
+# ``list.remove`` never calls ``__delitem__``; ``set |=`` never calls ``update``. The
+# observed value must make the same calls, and record what they did.
+
+
+def _lower(key: Any) -> Any:
+    return key.lower() if isinstance(key, str) else key
+
+
+class LowerOrdered(collections.OrderedDict):  # type: ignore[type-arg]
+    """An OrderedDict that lower-cases text keys on every item write."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(_lower(key), value)
+
+
+class GuardedOrdered(collections.OrderedDict):  # type: ignore[type-arg]
+    """An OrderedDict that refuses to delete keys starting with an underscore."""
+
+    def __delitem__(self, key: Any) -> None:
+        if isinstance(key, str) and key.startswith("_"):
+            raise KeyError(f"{key} is protected")
+        super().__delitem__(key)
+
+
+class LowerDefault(collections.defaultdict):  # type: ignore[type-arg]
+    """A defaultdict that lower-cases text keys on every item write (``__missing__`` too)."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(_lower(key), value)
+
+
+class CappedCounter(collections.Counter):  # type: ignore[type-arg]
+    """A Counter whose counts never exceed 3."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, min(value, 3))
+
+
+class LoggedDeletes(list):  # type: ignore[type-arg]
+    """A list that notes every ``del self[i]`` in an attribute."""
+
+    def __delitem__(self, index: Any) -> None:
+        self.deleted = [*getattr(self, "deleted", []), repr(index)]
+        super().__delitem__(index)
+
+
+class DoubledExtend(list):  # type: ignore[type-arg]
+    """A list whose ``extend`` adds every item twice."""
+
+    def extend(self, items: Any) -> None:
+        for item in list(items):
+            super().extend([item, item])
+
+
+class NoteUpdates(set):  # type: ignore[type-arg]
+    """A set whose ``update`` also adds a marker."""
+
+    def update(self, *others: Any) -> None:
+        super().update(*others, "updated")
+
+
+class DoubledAppend(collections.deque):  # type: ignore[type-arg]
+    """A deque whose ``append`` adds the item twice."""
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        super().append(item)
+
+
+_HOOKED: dict[str, tuple[Any, Any]] = {
+    "dict-update": (lambda: LowerDict(a=1), lambda m: m.update({"A": 2, "B": [3]}, C=4)),
+    "dict-ior": (lambda: LowerDict(a=1), lambda m: m.__ior__({"B": [3]})),
+    "dict-setdefault": (lambda: LowerDict(a=1), lambda m: m.setdefault("B", []).append(1)),
+    "ordered-update": (lambda: LowerOrdered(a=1), lambda m: m.update({"A": 2, "B": [3]}, C=4)),
+    "ordered-ior": (lambda: LowerOrdered(a=1), lambda m: m.__ior__({"B": [3]})),
+    "ordered-setdefault": (lambda: LowerOrdered(a=1), lambda m: m.setdefault("B", []).append(1)),
+    "ordered-popitem": (lambda: GuardedOrdered(b=2, _a=1), lambda m: m.popitem()),
+    "default-missing": (lambda: LowerDefault(list, a=[1]), lambda m: m["B"].append(2)),
+    "counter-update": (lambda: CappedCounter(a=1), lambda m: m.update("aaaaab")),
+    "counter-iadd": (lambda: CappedCounter(a=1), lambda m: m.__iadd__(collections.Counter(a=5))),
+    "list-remove": (lambda: LoggedDeletes([1, [2], 3]), lambda s: s.remove(3)),
+    "list-iadd": (lambda: DoubledExtend([1]), lambda s: s.__iadd__([2, [3]])),
+    "set-ior": (lambda: NoteUpdates({1}), lambda s: s.__ior__({2})),
+    "set-update": (lambda: NoteUpdates({1}), lambda s: s.update({2})),
+    "deque-extend": (lambda: DoubledAppend([1]), lambda s: s.extend([2, [3]])),
+}
+
+
+@pytest.mark.parametrize("case", list(_HOOKED))
+@pytest.mark.parametrize("how", ["direct", "deepcopy", "pickle"])
+def test_a_subclass_runs_its_own_hooks_as_plain_python_does(how: str, case: str) -> None:
+    make, operation = _HOOKED[case]
+    initial = {"deep": [_built(how, make())]}
+
+    def program(root: Any) -> Any:
+        yield operation(root["deep"][0])
+
+    differential(initial, program)
+
+
+# -- what a subclass's own code did, recorded so that undo restores the key order ------------
+
+
+class Shuffling(collections.OrderedDict):  # type: ignore[type-arg]
+    """An OrderedDict whose methods move keys around as well as writing them."""
+
+    def promote(self, key: Any) -> None:
+        """Move ``key`` to the front."""
+        self.move_to_end(key, last=False)
+
+    def put_first(self, key: Any, value: Any) -> None:
+        """Insert ``key`` at the front."""
+        self[key] = value
+        self.move_to_end(key, last=False)
+
+    def drop_first(self) -> Any:
+        """Remove the first key."""
+        return self.pop(next(iter(self)))
+
+
+_ORDERINGS: dict[str, Any] = {
+    "counter-isub-drops-a-middle-key": (
+        lambda: collections.Counter(a=1, b=2, c=3),
+        lambda m: m.__isub__(collections.Counter(b=5)),
+    ),
+    "counter-iand-drops-keys": (
+        lambda: collections.Counter(a=1, b=2, c=3),
+        lambda m: m.__iand__(collections.Counter(c=1, b=0)),
+    ),
+    "ordered-moved-then-popped": (
+        lambda: Shuffling(a=1, b=[2], c=3),
+        lambda m: (m.move_to_end("a"), m.drop_first()),
+    ),
+    "ordered-promote": (lambda: Shuffling(a=1, b=[2], c=3), lambda m: m.promote("c")),
+    "ordered-put-first": (lambda: Shuffling(a=1, b=[2]), lambda m: m.put_first("z", [0])),
+    "ordered-moved-then-put-first": (
+        lambda: Shuffling(a=1, b=[2], c=3),
+        lambda m: (m.move_to_end("a"), m.put_first("z", [0])),
+    ),
+    "ordered-pop-guarded": (lambda: GuardedOrdered(_a=1, b=2), lambda m: m.pop("_a")),
+    "ordered-popitem-first": (lambda: GuardedOrdered(b=[2], _a=1), lambda m: m.popitem(False)),
+}
+
+
+@pytest.mark.parametrize("case", list(_ORDERINGS))
+def test_key_order_changed_by_a_subclass_or_counter_undoes_exactly(case: str) -> None:
+    make, operation = _ORDERINGS[case]
+
+    def program(root: Any) -> Any:
+        yield operation(root["deep"][0])
+
+    differential({"deep": [make()]}, program)
+
+
+def test_clearing_an_ordered_dict_after_a_move_undoes_to_its_order() -> None:
+    # ``move_to_end`` reorders an OrderedDict's own links, not the dict storage under them.
+    def program(root: Any) -> Any:
+        root["o"].move_to_end("a")
+        yield
+        root["o"].clear()
+        yield
+
+    proxy, changes = differential({"o": collections.OrderedDict(a=1, b=[2], c=3)}, program)
+    undone = observable.apply(observable.snapshot(proxy), observable.invert(changes[-1:]))
+    assert list(undone["o"].items()) == [("b", [2]), ("c", 3), ("a", 1)]
+
+
+@pytest.mark.parametrize("how", ["direct", "deepcopy", "pickle"])
+def test_a_pair_popped_from_a_hooked_subclass_stays_tracked_where_it_is_put(how: str) -> None:
+    def program(root: Any) -> Any:
+        key, value = root["m"].popitem()
+        yield key
+        root["elsewhere"].append(value)
+        yield
+        value.append("edited")
+        yield
+        moved = root["o"].popitem(last=False)[1]
+        root["o"]["back"] = moved
+        moved.append("again")
+        yield
+
+    initial = {
+        "m": _built(how, LowerDict(a=1, b=[2])),
+        "o": _built(how, LowerOrdered(x=[1], y=2)),
+        "elsewhere": [],
+    }
+    differential(initial, program)
