@@ -140,12 +140,13 @@ def _fill_dict(value: Any, memo: dict[int, Any]) -> Any:
         if issubclass(kind, collections.OrderedDict):
             collections.OrderedDict.__init__(copied)
     memo[id(value)] = copied
-    setter = (
-        collections.OrderedDict.__setitem__
-        if isinstance(value, collections.OrderedDict)
-        else dict.__setitem__
-    )
-    for key, item in list(dict.items(value)):
+    if isinstance(value, collections.OrderedDict):
+        # Its order lives in its own links (``move_to_end`` leaves the dict storage alone).
+        setter = collections.OrderedDict.__setitem__
+        pairs = [(key, dict.get(value, key)) for key in collections.OrderedDict.__iter__(value)]
+    else:
+        setter, pairs = dict.__setitem__, list(dict.items(value))
+    for key, item in pairs:
         setter(copied, plain_copy(key, memo), plain_copy(item, memo))
     return _with_attributes(value, copied, memo)
 
@@ -163,7 +164,8 @@ def _fill_deque(value: Any, memo: dict[int, Any]) -> Any:
     copied = kind.__new__(kind)
     collections.deque.__init__(copied, (), value.maxlen)
     memo[id(value)] = copied
-    collections.deque.extend(copied, [plain_copy(item, memo) for item in value])
+    items = collections.deque.__iter__(value)
+    collections.deque.extend(copied, [plain_copy(item, memo) for item in items])
     return _with_attributes(value, copied, memo)
 
 

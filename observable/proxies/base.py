@@ -210,6 +210,8 @@ class ObservedProxy(wrapt.ObjectProxy[Any]):
             # (A defaultdict's ``__getitem__`` row records only a miss: see perform_missing.)
             if own is not getattr(base, name, None) or (hooked and name != "__getitem__"):
                 namespace[name] = diff_method(name)
+        if "__getitem__" not in namespace and _answers_misses(kind, base, hooked):
+            namespace["__getitem__"] = _missing_reader(cls)
         for klass in kind.__mro__:
             if klass in base.__mro__:
                 break
@@ -670,6 +672,7 @@ def diff_method(name: str) -> Callable[..., Any]:
             result = getattr(type(target), name)(target, *args, **kwargs)
         except BaseException:
             proxy_class.restore(target, before)
+            _restore_storage(target, attributes)
             raise
         steps = [proxy_class.diff(target, before)]
         steps += _storage_diff(attributes, _storage(target))
@@ -685,7 +688,13 @@ def diff_method(name: str) -> Callable[..., Any]:
             return child_of(node, None, result)  # taken out of the container: tracked if moved
         found = node.journal.nodes.get(id(result))
         proxy = None if found is None else found()
-        return result if proxy is None else proxy
+        if proxy is not None:
+            return proxy
+        if type(result) in SCALAR_TYPES:
+            return result
+        # A reader's result that the container holds is a child, as the base's reader's is.
+        where = node.locate(args[0] if args else None, result)
+        return result if where is MISSING else child_of(node, where, result)
 
     method.__name__ = name
     method.__qualname__ = name
@@ -704,6 +713,39 @@ def _kind_of(target: Any) -> Any:
 def _storage(target: Any) -> dict[str, Any]:
     own = getattr(target, "__dict__", None)
     return {} if own is None else {k: v for k, v in own.items() if not _is_dunder(k)}
+
+
+def _answers_misses(kind: type, base: type, hooked: bool) -> bool:
+    """Tell whether a read of an absent key of a ``kind`` dict runs the subclass's own code."""
+    if not issubclass(base, dict):
+        return False
+    own = getattr(kind, "__missing__", None)
+    return own is not None and (own is not getattr(base, "__missing__", None) or hooked)
+
+
+def _missing_reader(cls: type[ObservedProxy]) -> Callable[..., Any]:
+    """Return ``__getitem__`` for a dict subclass whose misses run its own code (recorded)."""
+    read = cls.__getitem__
+    recorded = diff_method("__getitem__")
+
+    def __getitem__(self: ObservedProxy, key: Any) -> Any:
+        try:
+            present = dict.__contains__(_node(self).target, key)
+        except TypeError:
+            present = True  # unhashable: the base's reader raises as the value's own does
+        return read(self, key) if present else recorded(self, key)
+
+    return __getitem__
+
+
+def _restore_storage(target: Any, before: dict[str, Any]) -> None:
+    """Put back what ``target``'s ``__dict__`` held (dunders left alone), running no setter."""
+    own = getattr(target, "__dict__", None)
+    if own is None:
+        return
+    for name in [name for name in own if name not in before and not _is_dunder(name)]:
+        del own[name]
+    own.update(before)
 
 
 def _is_dunder(name: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import operator
 from collections.abc import Callable, Iterable, Iterator
@@ -67,9 +68,18 @@ def item_index(index: SupportsIndex, length: int) -> int:
     return position
 
 
+def stored_items(target: Any) -> list[Any]:
+    """Return the items ``target`` stores, running none of a subclass's own methods."""
+    bases: tuple[Any, ...] = (list, collections.deque, bytearray)
+    for base in bases:
+        if isinstance(target, base):
+            return list(base.__iter__(target))
+    return list(target)
+
+
 def sequence_diff(target: Any, before: list[Any]) -> EffectRecord | None:
     """Return one splice turning ``before`` into ``target``'s items (compared by identity)."""
-    after = list(target)
+    after = stored_items(target)
     start = 0
     limit = min(len(before), len(after))
     while start < limit and before[start] is after[start]:
@@ -320,7 +330,7 @@ class ObservedSequence(ObservedProxy):
     @classmethod
     def capture(cls, target: Any) -> list[Any]:
         """Return the items, to compare with after running the value's own code."""
-        return list(target)
+        return stored_items(target)
 
     @classmethod
     def restore(cls, target: Any, before: list[Any]) -> None:

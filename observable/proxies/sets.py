@@ -173,7 +173,8 @@ SET_MUTATORS: MethodTable = {
 
 def set_diff(target: Any, before: set[Any]) -> EffectRecord | None:
     """Return the members effect turning ``before`` into ``target``."""
-    return members([v for v in target if v not in before], [v for v in before if v not in target])
+    after = set(set.__iter__(target))
+    return members([v for v in after if v not in before], [v for v in before if v not in after])
 
 
 class ObservedFrozenSet(ObservedProxy):
@@ -240,7 +241,7 @@ class ObservedSet(ObservedFrozenSet):
     @classmethod
     def capture(cls, target: Any) -> set[Any]:
         """Return the members, to compare with after running the value's own code."""
-        return set(target)
+        return set(set.__iter__(target))
 
     @classmethod
     def restore(cls, target: Any, before: set[Any]) -> None:

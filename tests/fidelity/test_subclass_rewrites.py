@@ -77,7 +77,7 @@ def test_a_lower_dict_pop_records_one_removal_however_it_was_built(how: str) -> 
         yield
 
     _, changes = differential(initial, program)
-    assert [change.effect.kind for change in changes] == ["sequence", "item", "item"]
+    assert [change.effect[0] for change in changes] == ["sequence", "item", "item"]
 
 
 # -- a subclass's own hooks run exactly when plain Python runs them --------------------------
@@ -268,4 +268,160 @@ def test_a_pair_popped_from_a_hooked_subclass_stays_tracked_where_it_is_put(how:
         "o": _built(how, LowerOrdered(x=[1], y=2)),
         "elsewhere": [],
     }
+    differential(initial, program)
+
+
+# -- reads that run a subclass's own code --------------------------------------------------
+
+
+class CaseFreeDict(dict):  # type: ignore[type-arg]
+    """A dict whose reads ignore the case of text keys."""
+
+    def __getitem__(self, key: Any) -> Any:
+        return super().__getitem__(_lower(key))
+
+
+class PlainReadList(list):  # type: ignore[type-arg]
+    """A list whose reads go through its own ``__getitem__``."""
+
+    def __getitem__(self, index: Any) -> Any:
+        return super().__getitem__(index)
+
+
+class CountingMissing(dict):  # type: ignore[type-arg]
+    """A dict whose misses are counted in an attribute and answered with a new stored list."""
+
+    def __missing__(self, key: Any) -> Any:
+        self.misses = getattr(self, "misses", 0) + 1
+        value: list[Any] = []
+        self[key] = value
+        return value
+
+
+class ZeroMissing(dict):  # type: ignore[type-arg]
+    """A dict that answers misses with 0, noting each in an attribute, and stores nothing."""
+
+    def __missing__(self, key: Any) -> Any:
+        self.misses = [*getattr(self, "misses", []), key]
+        return 0
+
+
+@pytest.mark.parametrize("how", ["direct", "deepcopy", "pickle"])
+def test_children_read_through_an_overridden_getitem_are_tracked(how: str) -> None:
+    def program(root: Any) -> Any:
+        root["d"]["A"].append(2)
+        yield
+        root["l"][0].append(3)
+        yield
+        root["l"][-1]["k"] = "v"
+        yield
+
+    differential({"d": _built(how, CaseFreeDict(a=[1])), "l": PlainReadList([[1], {}])}, program)
+
+
+@pytest.mark.parametrize("how", ["direct", "deepcopy", "pickle"])
+def test_a_missing_hook_that_writes_is_journaled(how: str) -> None:
+    def program(root: Any) -> Any:
+        root["d"]["new"].append(1)
+        yield
+        yield root["z"]["absent"]
+        yield root["z"].get("absent")
+        root["d"]["new"].append(2)
+        yield
+
+    differential({"d": _built(how, CountingMissing()), "z": _built(how, ZeroMissing())}, program)
+
+
+class LoggedRefusal(list):  # type: ignore[type-arg]
+    """A list that notes a deletion in an attribute before it finds the index is wrong."""
+
+    def __delitem__(self, index: Any) -> None:
+        self.log = [*getattr(self, "log", []), index]
+        super().__delitem__(index)
+
+
+def test_a_raising_override_leaves_the_attributes_it_wrote_untouched() -> None:
+    # Observable's rule: an operation that raises leaves the value as it was. Plain Python
+    # keeps the note; the harness checks that the observed value kept nothing, recorded
+    # nothing, and that the rest of the program runs on from there.
+    def program(root: Any) -> Any:
+        del root["l"][5]
+        yield
+
+    proxy, changes = differential({"l": LoggedRefusal([1])}, program)
+    assert not hasattr(observable.unwrap(proxy)["l"], "log") and not changes
+
+
+# -- copies the library makes (snapshots, recorded values) keep what is stored --------------
+
+
+class ReversedIter(collections.deque):  # type: ignore[type-arg]
+    """A deque that iterates backwards."""
+
+    def __iter__(self) -> Any:
+        return reversed(list(collections.deque.__iter__(self)))
+
+
+@pytest.mark.parametrize("kind", [collections.OrderedDict, LowerOrdered, Shuffling])
+def test_a_snapshot_of_a_moved_ordered_dict_keeps_its_order(kind: type) -> None:
+    moved = kind(a=1, b=[2], c=3)
+    moved.move_to_end("a")
+    moved.move_to_end("c", last=False)
+    expected = list(moved.items())
+    assert list(observable.snapshot(moved).items()) == expected
+    root = observable.observe({"o": kind(a=1, b=[2], c=3)})
+    root["o"].move_to_end("a")
+    root["o"].move_to_end("c", last=False)
+    assert list(observable.snapshot(root)["o"].items()) == expected
+    root["copy"] = observable.unwrap(root)["o"]  # recorded as a snapshot of the value
+    replayed = observable.apply({"o": kind(a=1, b=[2], c=3)}, observable.journal_of(root).since(0))
+    assert list(replayed["copy"].items()) == expected
+
+
+def test_a_snapshot_of_a_deque_subclass_keeps_what_is_stored() -> None:
+    value = ReversedIter([1, [2], 3])
+    copied = observable.snapshot(value)
+    assert list(collections.deque.__iter__(copied)) == [1, [2], 3]
+
+
+class BackwardsList(list):  # type: ignore[type-arg]
+    """A list that iterates backwards."""
+
+    def __iter__(self) -> Any:
+        return reversed(list(list.__iter__(self)))
+
+
+class BackwardsDict(dict):  # type: ignore[type-arg]
+    """A dict that iterates its keys backwards."""
+
+    def __iter__(self) -> Any:
+        return reversed(list(dict.__iter__(self)))
+
+
+def test_subclasses_with_their_own_order_are_copied_as_stored() -> None:
+    # A session of a shared default copies each container on first write: by what it
+    # stores, not by what its own ``__iter__`` or a moved OrderedDict's storage says.
+    moved = Shuffling(a=1, b=[2], c=3)
+    moved.move_to_end("a")
+    initial = {
+        "o": moved,
+        "l": BackwardsList([1, [2], 3]),
+        "q": ReversedIter([1, [2], 3]),
+        "d": BackwardsDict(x=1, y=[2]),
+    }
+
+    def program(root: Any) -> Any:
+        root["o"]["b"].append(0)
+        yield
+        root["o"]["d"] = 4
+        yield
+        root["l"].append(4)
+        yield
+        root["l"][1].append(0)
+        yield
+        root["q"].append(4)
+        yield
+        root["d"]["z"] = 0
+        yield
+
     differential(initial, program)
