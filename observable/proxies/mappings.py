@@ -113,10 +113,21 @@ def mapping_diff(target: Any, before: list[tuple[Any, Any]]) -> EffectRecord | N
     return combine(steps)
 
 
-def update_pairs(other: Any, keywords: dict[str, Any]) -> list[tuple[Any, Any]]:
-    """Return the (key, value) pairs of a ``dict.update`` argument, checked before any write."""
+def update_pairs(other: Any, keywords: dict[str, Any], target: Any = None) -> list[tuple[Any, Any]]:
+    """Return the (key, value) pairs of a ``dict.update`` argument, checked before any write.
+
+    They are read as the target's own ``update`` reads them: ``dict.update`` takes what a
+    dict argument stores unless its class iterates its own way; ``OrderedDict.update``
+    calls the argument's ``keys()`` and ``[]`` unless it is exactly a dict.
+    """
     other = unwrap(other)
-    if hasattr(other, "keys"):
+    if (
+        isinstance(other, dict)
+        and type(other).__iter__ is dict.__iter__
+        and not isinstance(target, collections.OrderedDict)
+    ):
+        pairs = list(dict.items(other))
+    elif hasattr(other, "keys"):
         pairs = [(key, other[key]) for key in other.keys()]  # noqa: SIM118 (dict.update calls keys())
     else:
         pairs = []
@@ -217,13 +228,13 @@ def perform_clear(target: Any) -> Outcome:
 
 def perform_update(target: Any, other: Any = (), /, **keywords: Any) -> Outcome:
     """``update``: one change lists every key whose value differed."""
-    pairs = update_pairs(other, keywords)
+    pairs = update_pairs(other, keywords, target)
     return _assign(target, pairs, (dict((k, snapshot_value(v)) for k, v in pairs),))
 
 
 def perform_ior(target: Any, other: Any) -> Outcome:
     """``|=``: as ``update`` with one mapping or iterable of pairs."""
-    pairs = update_pairs(other, {})
+    pairs = update_pairs(other, {}, target)
     return _assign(target, pairs, (dict((k, snapshot_value(v)) for k, v in pairs),))
 
 

@@ -51,8 +51,13 @@ def _stored_member(target: Any, value: Any) -> Any:
 
 def _as_set(other: Any) -> set[Any] | frozenset[Any]:
     other = unwrap(other)
-    if isinstance(other, set | frozenset):
+    if type(other) is set or type(other) is frozenset:
         return other
+    # A set method reads a set argument's storage, never its class's own ``__iter__``.
+    if isinstance(other, set):
+        return set(set.__iter__(other))
+    if isinstance(other, frozenset):
+        return frozenset(frozenset.__iter__(other))
     return set(map(unwrap_deep, other))
 
 

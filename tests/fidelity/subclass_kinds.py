@@ -259,23 +259,30 @@ _MAPPING_EDITS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "popitem": lambda m, k, v: m.popitem(),
     "setdefault": lambda m, k, v: m.setdefault(k, v),
     "update": lambda m, k, v: m.update({k: v, "b": 1}),
-    "update-keywords": lambda m, k, v: m.update(A=v, _p=v),
+    "update-keywords": lambda m, k, v: m.update(A=v, _p=0),
     "ior": lambda m, k, v: m.__ior__({k: v}),
     "clear": lambda m, k, v: m.clear(),
     "get": lambda m, k, v: m.get(k),
     "read": lambda m, k, v: m[k],
     "child-append": lambda m, k, v: m[k].append(v),
 }
-_ORDERED_EDITS = {
+_ORDERED_EDITS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "move-to-end": lambda m, k, v: m.move_to_end(k, last=bool(v)),
     "popitem-first": lambda m, k, v: m.popitem(last=False),
 }
-_COUNTER_EDITS = {
+_COUNTER_EDITS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "counter-update": lambda m, k, v: m.update([k, k, "b"]),
     "subtract": lambda m, k, v: m.subtract({k: 2}),
     "iadd": lambda m, k, v: m.__iadd__(collections.Counter({k: 5})),
     "isub": lambda m, k, v: m.__isub__(collections.Counter({k: 1, "b": 9})),
     "iand": lambda m, k, v: m.__iand__(collections.Counter({k: 1})),
+    "ior-counter": lambda m, k, v: m.__ior__(collections.Counter({k: 4})),
+    "add": lambda m, k, v: m + collections.Counter({k: 1}),
+    "sub": lambda m, k, v: m - collections.Counter({k: 1}),
+    "pos": lambda m, k, v: +m,
+    "neg": lambda m, k, v: -m,
+    "elements": lambda m, k, v: sorted(map(str, m.elements())),
+    "most-common": lambda m, k, v: m.most_common(1),
 }
 _SEQUENCE_EDITS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "append": lambda s, i, v: s.append(v),
@@ -291,12 +298,12 @@ _SEQUENCE_EDITS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "clear": lambda s, i, v: s.clear(),
     "child-append": lambda s, i, v: s[i].append(v),
 }
-_LIST_EDITS = {
+_LIST_EDITS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "slice-set": lambda s, i, v: s.__setitem__(slice(0, i), [v, 9]),
     "slice-del": lambda s, i, v: s.__delitem__(slice(i, None)),
-    "imul": lambda s, i, v: s.__imul__(2),
+    "imul": lambda s, i, v: s.__imul__(min(i, 1)),  # more copies would be aliases
 }
-_DEQUE_EDITS = {
+_DEQUE_EDITS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "appendleft": lambda s, i, v: s.appendleft(v),
     "extendleft": lambda s, i, v: s.extendleft([v, 8]),
     "popleft": lambda s, i, v: s.popleft(),

@@ -425,3 +425,70 @@ def test_subclasses_with_their_own_order_are_copied_as_stored() -> None:
         yield
 
     differential(initial, program)
+
+
+# -- a subclass value given as the argument: read as the base's method reads it ---------------
+
+
+class ClampedReads(dict):  # type: ignore[type-arg]
+    """A dict whose reads clamp numbers to 3 (its storage keeps them whole)."""
+
+    def __getitem__(self, key: Any) -> Any:
+        return min(super().__getitem__(key), 3)
+
+
+class FirstKeyOnly(dict):  # type: ignore[type-arg]
+    """A dict whose ``keys()`` names only its first key."""
+
+    def keys(self) -> Any:
+        return list(dict.__iter__(self))[:1]
+
+
+class Decoy(set):  # type: ignore[type-arg]
+    """A set whose iteration and membership tell of members it does not hold."""
+
+    def __iter__(self) -> Any:
+        return iter(["decoy"])
+
+    def __contains__(self, item: object) -> bool:
+        return item == "decoy"
+
+
+_ARGUMENTS: dict[str, tuple[Any, Any]] = {
+    "dict-update-clamped": (lambda: {"x": 0}, lambda m: m.update(ClampedReads(a=10, b=1))),
+    "dict-ior-clamped": (lambda: {"x": 0}, lambda m: m.__ior__(ClampedReads(a=10))),
+    "dict-update-keys": (lambda: {"x": 0}, lambda m: m.update(FirstKeyOnly(a=1, b=2))),
+    "default-update-keys": (
+        lambda: collections.defaultdict(list, x=[0]),
+        lambda m: m.update(FirstKeyOnly(a=1, b=2)),
+    ),
+    "ordered-update-clamped": (
+        lambda: collections.OrderedDict(x=0),
+        lambda m: m.update(ClampedReads(a=10, b=1)),
+    ),
+    "ordered-update-keys": (
+        lambda: collections.OrderedDict(x=0),
+        lambda m: m.update(FirstKeyOnly(a=1, b=2)),
+    ),
+    "set-update": (lambda: {1, 2}, lambda s: s.update(Decoy({3}))),
+    "set-ior": (lambda: {1, 2}, lambda s: s.__ior__(Decoy({3}))),
+    "set-iand": (lambda: {1, 2}, lambda s: s.__iand__(Decoy({2}))),
+    "set-isub": (lambda: {1, 2}, lambda s: s.__isub__(Decoy({2}))),
+    "set-ixor": (lambda: {1, 2}, lambda s: s.__ixor__(Decoy({2, 3}))),
+    "set-difference-update": (lambda: {1, 2}, lambda s: s.difference_update(Decoy({1}))),
+    "set-intersection-update": (lambda: {1, 2}, lambda s: s.intersection_update(Decoy({1}))),
+    "set-symmetric-update": (
+        lambda: {1, 2},
+        lambda s: s.symmetric_difference_update(Decoy({1, 5})),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(_ARGUMENTS))
+def test_a_subclass_argument_is_read_as_plain_python_reads_it(case: str) -> None:
+    make, operation = _ARGUMENTS[case]
+
+    def program(root: Any) -> Any:
+        yield operation(root["deep"][0])
+
+    differential({"deep": [make()]}, program)
