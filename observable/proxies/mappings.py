@@ -465,17 +465,10 @@ def perform_missing(target: Any, key: Any) -> Outcome:
     """``d[k]`` on a ``defaultdict`` without ``k``: the inserted default is a change."""
     if key in target:
         return target[key], (key,), None
-    if type(target) is collections.defaultdict:
-        value = target[key]
-        return value, (key,), Item("item", key, MISSING, snapshot_value(value))
-    # A subclass's ``__missing__`` or ``__setitem__`` decides what is stored, and where.
-    before = ordered_items(target)
-    try:
-        value = target[key]
-    except BaseException:
-        ObservedDict.restore(target, before)
-        raise
-    return value, (key,), mapping_diff(target, before)
+    # (A subclass whose own code could store it elsewhere records the difference instead:
+    # ObservedProxy.specialize gives it a reader that runs ``__getitem__`` and compares.)
+    value = target[key]
+    return value, (key,), Item("item", key, MISSING, snapshot_value(value))
 
 
 class ObservedDefaultDict(ObservedDict):

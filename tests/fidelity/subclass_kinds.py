@@ -88,6 +88,12 @@ def _seq_append_clamp(self: Any, item: Any) -> None:
     _base(self).append(self, _clamp(item))
 
 
+def _seq_append_refuse_negative(self: Any, item: Any) -> None:
+    if type(item) is int and item < 0:
+        raise ValueError("no negative numbers")
+    _base(self).append(self, item)
+
+
 def _seq_setitem_clamp(self: Any, index: Any, value: Any) -> None:
     if isinstance(index, slice):
         _base(self).__setitem__(self, index, value)
@@ -185,6 +191,7 @@ _MAPPING: dict[str, dict[str, Method]] = {
 _SEQUENCE: dict[str, dict[str, Method]] = {
     "clamp-append": {"append": _seq_append_clamp},
     "clamp-set": {"__setitem__": _seq_setitem_clamp},
+    "refuse-negative": {"append": _seq_append_refuse_negative},
     "refuse-front": {"insert": _seq_insert_refuse_front},
     "extend-loop": {"extend": _seq_extend_loop},
     "iadd-loop": {"__iadd__": _seq_iadd_loop},
@@ -222,7 +229,7 @@ def subclass_of(base: type, behaviours: frozenset[str]) -> type:
     table: dict[str, dict[str, Method]] = (
         _SET if base is set else _SEQUENCE if base in (list, collections.deque) else _MAPPING
     )
-    for behaviour in behaviours:
+    for behaviour in sorted(behaviours):  # later ones win where two define one method
         if behaviour == "missing-lower":
             namespace["__missing__"] = _map_missing_insert_lower
         else:
@@ -286,7 +293,7 @@ _COUNTER_EDITS: dict[str, Callable[[Any, Any, Any], Any]] = {
 }
 _SEQUENCE_EDITS: dict[str, Callable[[Any, Any, Any], Any]] = {
     "append": lambda s, i, v: s.append(v),
-    "extend": lambda s, i, v: s.extend([v, 7]),
+    "extend": lambda s, i, v: s.extend([7, v, 8]),
     "iadd": lambda s, i, v: s.__iadd__([v]),
     "insert": lambda s, i, v: s.insert(i, v),
     "setitem": lambda s, i, v: s.__setitem__(i, v),

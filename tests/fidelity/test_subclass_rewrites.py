@@ -492,3 +492,65 @@ def test_a_subclass_argument_is_read_as_plain_python_reads_it(case: str) -> None
         yield operation(root["deep"][0])
 
     differential({"deep": [make()]}, program)
+
+
+# -- in-place operators and sorts a subclass defines its own way ------------------------------
+
+
+class FreshSum(list):  # type: ignore[type-arg]
+    """A list whose ``+=`` returns a new list (so the name is rebound, as with tuples)."""
+
+    def __iadd__(self, other: Any) -> Any:
+        return FreshSum([*list.__iter__(self), *other])
+
+
+class FreshUnion(dict):  # type: ignore[type-arg]
+    """A dict whose ``|=`` returns a new dict."""
+
+    def __ior__(self, other: Any) -> Any:
+        return FreshUnion({**self, **other})
+
+
+class NoMinus(set):  # type: ignore[type-arg]
+    """A set that has no in-place ``-=`` (the binary ``-`` runs instead)."""
+
+    def __isub__(self, other: Any) -> Any:
+        return NotImplemented
+
+
+class DescendingSort(list):  # type: ignore[type-arg]
+    """A list that always sorts descending, and notes how often it sorted."""
+
+    def sort(self, *, key: Any = None, reverse: bool = False) -> None:
+        self.sorts = getattr(self, "sorts", 0) + 1
+        super().sort(key=key, reverse=not reverse)
+
+
+@pytest.mark.parametrize("how", ["direct", "deepcopy", "pickle"])
+def test_in_place_operators_and_sorts_of_subclasses_behave_as_in_plain_python(how: str) -> None:
+    def program(root: Any) -> Any:
+        held = root["l"]
+        root["l"] += [[3]]
+        yield
+        root["l"][-1].append(4)
+        yield
+        held.append("old object, no longer in the value")
+        yield
+        root["d"] |= {"b": [2]}
+        yield
+        root["d"]["b"].append(3)
+        yield
+        root["s"] -= {1}
+        yield
+        root["r"].sort()
+        yield
+        root["r"][0].append(0)
+        yield
+
+    initial = {
+        "l": _built(how, FreshSum([1])),
+        "d": _built(how, FreshUnion(a=1)),
+        "s": _built(how, NoMinus({1, 2})),
+        "r": _built(how, DescendingSort([[1], [3], [2]])),
+    }
+    differential(initial, program)
