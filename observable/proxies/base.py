@@ -418,18 +418,7 @@ def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
     proxy_class = cached_proxy_class(kind)
     if proxy_class is None:
         return value
-    # make_proxy, written out: a new child is the hot part of every traversal.
-    proxy = _allocate(proxy_class)
-    _set_wrapped(proxy, value)
-    node = proxy_class.node_class(proxy, evict_child)
-    node.target = value
-    node.journal = journal
-    node.parent = parent
-    node.key = key
-    node.recent = None
-    node.stamp = -1
-    _set_node(proxy, node)
-    nodes[identity] = node
+    proxy = make_proxy(proxy_class, value, journal, parent, key)
     parent.recent = proxy
     return proxy
 
