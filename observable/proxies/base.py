@@ -32,7 +32,7 @@ from ..effects import (
 )
 from ..errors import Conflict
 from ..journal import Journal
-from ..registry import proxy_class_for
+from ..registry import cached_proxy_class, proxy_class_for
 from ..registry import runs_on_proxy as _runs_on_proxy
 from ..values import SCALAR_TYPES, instance_attributes, snapshot_value
 from .nodes import (
@@ -410,7 +410,9 @@ def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
     """:func:`child_of` for a raw non-scalar ``value`` of type ``kind``, when the parent's
     most recent child is known not to be it (readers check that first, inline)."""
     journal = parent.journal
-    node = journal.nodes.get(id(value))
+    nodes = journal.nodes
+    identity = id(value)
+    node = nodes.get(identity)
     if node is not None:
         proxy = node()
         if proxy is not None:
@@ -424,7 +426,7 @@ def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
             return proxy
     if journal.shared is not None:  # a copy-on-write session picks the child's variant
         return journal.shared.reach(parent, key, value, kind)
-    proxy_class = proxy_class_for(kind)
+    proxy_class = cached_proxy_class(kind)
     if proxy_class is None:
         return value
     proxy = make_proxy(proxy_class, value, journal, parent, key)

@@ -210,5 +210,6 @@ def evict_child(node: Node) -> None:
     """Drop a dead child proxy's node from its journal's index (a weakref callback)."""
     node.recent = None  # the child it kept alive may go too
     nodes = node.journal.nodes
-    if nodes.get(id(node.target)) is node:
-        del nodes[id(node.target)]
+    identity = id(node.target)
+    if nodes.get(identity) is node:
+        del nodes[identity]
