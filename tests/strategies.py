@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import collections
 import copy
 import dataclasses
+import pickle
 from typing import Any
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from observable.testing import Step, json_values, keys, mutable_values, scalars, steps
@@ -14,6 +17,7 @@ from observable.testing.strategies import _set_members
 
 __all__ = [
     "Action",
+    "HostileCase",
     "LowerDict",
     "PlainBox",
     "PropertyBox",
@@ -23,6 +27,10 @@ __all__ = [
     "TwiceList",
     "action_programs",
     "actions",
+    "hostile_cases",
+    "hostile_located",
+    "hostile_program",
+    "hostile_value",
     "json_programs",
     "json_values",
     "keys",
@@ -448,3 +456,111 @@ def action_programs(
         st.one_of(st.lists(initial, max_size=4), st.dictionaries(keys(), initial, max_size=4)),
         st.lists(actions(members), max_size=max_actions),
     )
+
+
+# -- hostile container subclasses (tests/fidelity/subclass_kinds.py) and edits on them -------
+
+_HOSTILE_KEYS = ("a", "A", "b", "B", "_p", 0, 1)
+_MAPPING_BASES = (dict, collections.OrderedDict, collections.defaultdict, collections.Counter)
+_hostile_values = st.tuples(st.sampled_from(["int", "int", "list"]), st.integers(-5, 5))
+
+
+@dataclasses.dataclass(frozen=True)
+class HostileCase:
+    """A value holding a hostile subclass value at ``depth``, and edits to run on it."""
+
+    base: type
+    kind_name: str
+    built: str
+    depth: int
+    initial: Any
+    edits: tuple[tuple[str, Any, tuple[str, int]], ...]
+
+
+def hostile_value(spec: tuple[str, int]) -> Any:
+    """A fresh argument for each run: a number, or a one-item list."""
+    kind, number = spec
+    return [number] if kind == "list" else number
+
+
+def _hostile_contents(base: type) -> st.SearchStrategy[Any]:
+    if base is collections.Counter:
+        return st.dictionaries(st.sampled_from(_HOSTILE_KEYS), st.integers(-2, 4), max_size=4)
+    if base in _MAPPING_BASES:
+        return st.dictionaries(st.sampled_from(_HOSTILE_KEYS), _hostile_values, max_size=4)
+    if base is set:
+        return st.sets(st.sampled_from(_HOSTILE_KEYS), max_size=4)
+    return st.lists(_hostile_values, max_size=5)
+
+
+def _hostile_make(base: type, kind: Any, contents: Any, maxlen: int | None) -> Any:
+    if base is collections.defaultdict:
+        return kind(list, {k: hostile_value(v) for k, v in contents.items()})
+    if base is collections.Counter or base is set:
+        return kind(contents)
+    if base in _MAPPING_BASES:
+        return kind({k: hostile_value(v) for k, v in contents.items()})
+    if base is collections.deque:
+        return kind([hostile_value(v) for v in contents], maxlen)
+    return kind([hostile_value(v) for v in contents])
+
+
+def _hostile_built(how: str, value: Any) -> Any:
+    if how == "deepcopy":
+        return copy.deepcopy(value)
+    if how == "pickle":
+        return pickle.loads(pickle.dumps(value))
+    return value
+
+
+def _hostile_placed(depth: int, value: Any) -> Any:
+    return (
+        value if depth == 0 else {"c": value} if depth == 1 else {"top": [{"n": 1}, {"c": value}]}
+    )
+
+
+def hostile_located(root: Any, depth: int) -> Any:
+    """The hostile value inside ``root`` (plain or observed), placed at ``depth``."""
+    return root if depth == 0 else root["c"] if depth == 1 else root["top"][1]["c"]
+
+
+@st.composite
+def hostile_cases(
+    draw: st.DrawFn, bases: tuple[type, ...] | None = None, builds: tuple[str, ...] | None = None
+) -> HostileCase:
+    """A hostile subclass of one of ``bases`` with a few behaviours, built directly, by
+    ``copy.deepcopy`` or by pickle (``builds``), placed at depth 0 to 2, and edits for it."""
+    from tests.fidelity.subclass_kinds import BASES, BEHAVIOURS, EDITS, subclass_of
+
+    base = draw(st.sampled_from(BASES if bases is None else bases))
+    behaviours = frozenset(draw(st.sets(st.sampled_from(BEHAVIOURS[base]), max_size=3)))
+    kind = subclass_of(base, behaviours)
+    maxlen = draw(st.sampled_from([None, None, 3])) if base is collections.deque else None
+    how = draw(st.sampled_from(builds or ("direct", "deepcopy", "pickle")))
+    try:
+        value = _hostile_built(
+            how, _hostile_make(base, kind, draw(_hostile_contents(base)), maxlen)
+        )
+    except (ValueError, KeyError):
+        assume(False)  # a refusing subclass cannot be built from these contents
+    depth = draw(st.integers(0, 2))
+    where = st.sampled_from(_HOSTILE_KEYS) if base in (*_MAPPING_BASES, set) else st.integers(-3, 3)
+    edits = draw(
+        st.lists(
+            st.tuples(st.sampled_from(sorted(EDITS[base])), where, _hostile_values), max_size=6
+        )
+    )
+    return HostileCase(base, kind.__name__, how, depth, _hostile_placed(depth, value), tuple(edits))
+
+
+def hostile_program(case: HostileCase) -> Any:
+    """The program of ``case``: a generator function yielding each edit's result."""
+    from tests.fidelity.subclass_kinds import edit
+
+    def program(root: Any) -> Any:
+        for name, where, value in case.edits:
+            yield edit(
+                hostile_located(root, case.depth), case.base, name, where, hostile_value(value)
+            )
+
+    return program

@@ -25,7 +25,16 @@ from hypothesis import strategies as st
 import observable
 from observable import SharedDefault, observe_shared
 from tests.fidelity.harness import exact
-from tests.strategies import LowerDict, PlainBox, TwiceList, action_programs, run_action
+from tests.strategies import (
+    HostileCase,
+    LowerDict,
+    PlainBox,
+    TwiceList,
+    action_programs,
+    hostile_cases,
+    hostile_program,
+    run_action,
+)
 
 Program = Callable[[Any], Any]
 
@@ -724,6 +733,25 @@ def test_generated_programs_behave_as_in_a_deep_copy(case: tuple[Any, list[Any]]
 
 def test_a_dict_subclass_pop_is_journaled_as_in_a_deep_copy() -> None:
     differential([LowerDict(a=1)], lambda r: r[0].pop("a"))
+
+
+@settings(
+    max_examples=int(os.environ.get("HOSTILE_EXAMPLES", 150)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(hostile_cases(builds=("deepcopy", "pickle")))
+def test_hostile_subclass_programs_behave_as_in_a_deep_copy(case: HostileCase) -> None:
+    # Subclasses that rewrite keys and values, refuse writes or log into attributes (see
+    # tests/fidelity/subclass_kinds.py). The oracle deep-copies the value, which runs their
+    # hooks again: only values that a deep copy leaves as they are can be compared.
+    try:
+        again = copy.deepcopy(case.initial)
+    except ValueError:
+        again = None  # a refusing subclass's own hooks refuse what its value holds
+    assume(again is not None and exact(again) == exact(case.initial))
+    steps = hostile_program(case)
+    differential(case.initial, lambda root: list(steps(root)))
 
 
 # -- proxies held across writes that move their object ----------------------------------------

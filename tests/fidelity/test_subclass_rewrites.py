@@ -554,3 +554,16 @@ def test_in_place_operators_and_sorts_of_subclasses_behave_as_in_plain_python(ho
         "r": _built(how, DescendingSort([[1], [3], [2]])),
     }
     differential(initial, program)
+
+
+@pytest.mark.parametrize("remove", list(_REMOVALS), ids=list(_REMOVALS))
+@pytest.mark.parametrize(("stored", "named"), [(1, 1.0), (1, True), (0.0, -0.0), (2.0, 2)])
+def test_removing_a_number_key_named_by_an_equal_number_of_another_type(
+    stored: Any, named: Any, remove: str
+) -> None:
+    def program(root: Any) -> Any:
+        yield _REMOVALS[remove](root["m"], named)
+        yield list(root["m"])
+
+    differential({"m": {stored: [1], "z": 2}}, program)
+    differential({"m": collections.OrderedDict({stored: [1], "z": 2})}, program)
