@@ -173,6 +173,16 @@ def _with_attributes(value: Any, copied: Any, memo: dict[int, Any]) -> Any:
     own = getattr(value, "__dict__", None)
     if own:
         copied.__dict__.update({name: plain_copy(item, memo) for name, item in own.items()})
+    for klass in type(value).__mro__:  # a container subclass's own slots, the filled ones
+        slots = klass.__dict__.get("__slots__", ())
+        for name in (slots,) if isinstance(slots, str) else slots:
+            slot: Any = klass.__dict__.get(name)
+            if type(slot).__name__ == "member_descriptor":
+                try:
+                    item = slot.__get__(value, type(value))
+                except AttributeError:
+                    continue
+                slot.__set__(copied, plain_copy(item, memo))
     return copied
 
 

@@ -669,7 +669,7 @@ def diff_method(name: str) -> Callable[..., Any]:
         args = tuple(unwrap_deep(arg) for arg in args)
         kwargs = {key: unwrap_deep(value) for key, value in kwargs.items()}
         before = proxy_class.capture(target)
-        attributes = _storage(target)
+        attributes = _own_state(target)
         try:
             result = getattr(type(target), name)(target, *args, **kwargs)
         except BaseException:
@@ -677,7 +677,7 @@ def diff_method(name: str) -> Callable[..., Any]:
             _restore_storage(target, attributes)
             raise
         steps = [proxy_class.diff(target, before)]
-        steps += _storage_diff(attributes, _storage(target))
+        steps += _storage_diff(attributes, _own_state(target))
         recorded = tuple(snapshot_value(arg) for arg in args)
         return result, recorded, combine(step for step in steps if step is not None)
 
@@ -740,14 +740,37 @@ def _missing_reader(cls: type[ObservedProxy]) -> Callable[..., Any]:
     return __getitem__
 
 
+def _own_state(target: Any) -> dict[str, Any]:
+    """Return what ``target`` stores besides its items: its ``__dict__`` and filled slots."""
+    state = _storage(target)
+    for name in _slot_names(type(target)):
+        value = read_storage(target, name)
+        if value is not MISSING:
+            state[name] = value
+    return state
+
+
+def _slot_names(kind: type) -> tuple[str, ...]:
+    names: list[str] = []
+    for klass in kind.__mro__:
+        slots = klass.__dict__.get("__slots__", ())
+        names.extend(
+            name
+            for name in ((slots,) if isinstance(slots, str) else slots)
+            if not _is_dunder(name) and not name.startswith("_self_")
+        )
+    return tuple(names)
+
+
 def _restore_storage(target: Any, before: dict[str, Any]) -> None:
-    """Put back what ``target``'s ``__dict__`` held (dunders left alone), running no setter."""
-    own = getattr(target, "__dict__", None)
-    if own is None:
-        return
-    for name in [name for name in own if name not in before and not _is_dunder(name)]:
-        del own[name]
-    own.update(before)
+    """Put back what ``target`` stored besides its items (dunders left alone), running no
+    setter."""
+    for name in _own_state(target):
+        if name not in before:
+            write_storage(target, name, MISSING)
+    for name, value in before.items():
+        if read_storage(target, name) is not value:
+            write_storage(target, name, value)
 
 
 def _is_dunder(name: str) -> bool:

@@ -567,3 +567,38 @@ def test_removing_a_number_key_named_by_an_equal_number_of_another_type(
 
     differential({"m": {stored: [1], "z": 2}}, program)
     differential({"m": collections.OrderedDict({stored: [1], "z": 2})}, program)
+
+
+# -- what a subclass's own code writes besides its items ------------------------------------
+
+
+class SlotCounted(list):  # type: ignore[type-arg]
+    """A list with a slot that its ``append`` counts in."""
+
+    __slots__ = ("appends",)
+
+    def append(self, item: Any) -> None:
+        self.appends = getattr(self, "appends", 0) + 1
+        super().append(item)
+
+
+class DictCounted(dict):  # type: ignore[type-arg]
+    """A dict whose ``__setitem__`` keeps a running total in its ``__dict__``."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.total = getattr(self, "total", 0) + (value if type(value) is int else 0)
+        super().__setitem__(key, value)
+
+
+def test_attributes_a_subclass_writes_in_its_own_methods_are_journaled() -> None:
+    def program(root: Any) -> Any:
+        root["l"].append(1)
+        yield
+        root["l"].append([2])
+        yield
+        root["d"]["a"] = 5
+        yield
+        root["d"].update(b=2)
+        yield
+
+    differential({"l": SlotCounted(), "d": DictCounted()}, program)
