@@ -493,16 +493,19 @@ def _hostile_contents(base: type) -> st.SearchStrategy[Any]:
     return st.lists(_hostile_values, max_size=5)
 
 
-def _hostile_make(base: type, kind: Any, contents: Any, maxlen: int | None) -> Any:
+def _hostile_make(base: type, kind: Any, contents: Any, maxlen: int | None, inner: Any) -> Any:
+    def item(spec: tuple[str, int]) -> Any:
+        return inner([spec[1]]) if spec[0] == "list" else spec[1]
+
     if base is collections.defaultdict:
-        return kind(list, {k: hostile_value(v) for k, v in contents.items()})
+        return kind(list, {k: item(v) for k, v in contents.items()})
     if base is collections.Counter or base is set:
         return kind(contents)
     if base in _MAPPING_BASES:
-        return kind({k: hostile_value(v) for k, v in contents.items()})
+        return kind({k: item(v) for k, v in contents.items()})
     if base is collections.deque:
-        return kind([hostile_value(v) for v in contents], maxlen)
-    return kind([hostile_value(v) for v in contents])
+        return kind([item(v) for v in contents], maxlen)
+    return kind([item(v) for v in contents])
 
 
 def _hostile_built(how: str, value: Any) -> Any:
@@ -537,10 +540,12 @@ def hostile_cases(
     kind = subclass_of(base, behaviours)
     maxlen = draw(st.sampled_from([None, None, 3])) if base is collections.deque else None
     how = draw(st.sampled_from(builds or ("direct", "deepcopy", "pickle")))
+    # The lists it holds are plain, or hostile list subclasses in turn.
+    inner_behaviours = frozenset(draw(st.sets(st.sampled_from(BEHAVIOURS[list]), max_size=2)))
+    inner = draw(st.sampled_from([list, subclass_of(list, inner_behaviours)]))
     try:
-        value = _hostile_built(
-            how, _hostile_make(base, kind, draw(_hostile_contents(base)), maxlen)
-        )
+        made = _hostile_make(base, kind, draw(_hostile_contents(base)), maxlen, inner)
+        value = _hostile_built(how, made)
     except (ValueError, KeyError):
         assume(False)  # a refusing subclass cannot be built from these contents
     depth = draw(st.integers(0, 2))
