@@ -93,7 +93,9 @@ def follow_path(target: Any, path: Path) -> Any:
     for key in path:
         if isinstance(key, Member):
             raise PatchError(f"path {path!r} goes through a set member, which has no address")
-        if isinstance(container, Mapping | list | tuple | collections.deque):
+        if isinstance(container, dict | list | tuple | collections.deque) or (
+            isinstance(container, Mapping) and not _observed_as_object(container)
+        ):
             try:
                 container = container[key]
             except (LookupError, TypeError) as error:
@@ -105,6 +107,17 @@ def follow_path(target: Any, path: Path) -> Any:
                 raise PatchError(f"path {path!r}: no attribute {key!r}")
             container = getattr(container, key)
     return container
+
+
+def _observed_as_object(container: Any) -> bool:
+    # A user's Mapping class (a UserDict subclass) is observed as an object: the paths
+    # recorded through it name its attributes (``data``), not its items.
+    from .proxies.base import unwrap
+    from .proxies.nodes import AttributeNode
+    from .registry import proxy_class_for
+
+    proxy_class = proxy_class_for(type(unwrap(container)))
+    return proxy_class is not None and issubclass(proxy_class.node_class, AttributeNode)
 
 
 def apply_effect(container: Any, effect: Effect) -> None:
