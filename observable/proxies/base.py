@@ -9,6 +9,7 @@ one records what the generic path records.
 
 from __future__ import annotations
 
+import collections
 import copy
 import functools
 import operator
@@ -62,6 +63,7 @@ __all__ = [
     "roll_back",
     "unwrap",
     "unwrap_deep",
+    "with_children",
 ]
 
 PROXY_TYPES: set[type] = set()
@@ -797,6 +799,29 @@ def storage_diff(before: dict[str, Any], target: Any) -> list[EffectRecord]:
 def storage_of(target: Any) -> dict[str, Any]:
     """Return a shallow copy of what ``target`` stores in its ``__dict__`` (dunders left out)."""
     return _storage(target)
+
+
+def with_children(node: Node, result: Any) -> Any:
+    """Put ``node``'s tracked children into ``result``, a shallow copy of its dict, list or
+    deque made by the value's own type, wherever the copy holds the very object the value
+    holds at that key or index (what the copy's own hooks rewrote is left as they made it)."""
+    target = node.target
+    if isinstance(result, dict):
+        for key, value in list(dict.items(result)):
+            if type(value) not in SCALAR_TYPES and dict.get(target, key, MISSING) is value:
+                dict.__setitem__(result, key, child_of(node, key, value))
+        return result
+    stored = list(target) if isinstance(target, list | collections.deque) else []
+    items = list(result)
+    for index, value in enumerate(items):
+        if type(value) not in SCALAR_TYPES and index < len(stored) and stored[index] is value:
+            items[index] = child_of(node, index, value)
+    if isinstance(result, collections.deque):
+        for index, value in enumerate(items):
+            collections.deque.__setitem__(result, index, value)
+    elif isinstance(result, list):
+        list.__setitem__(result, slice(None), items)
+    return result
 
 
 def observed_items(node: Node, pairs: Iterable[tuple[Any, Any]]) -> Iterator[Any]:

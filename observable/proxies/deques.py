@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import collections
+import copy
 import operator
 from typing import Any, ClassVar, SupportsIndex
 
 from ..effects import Permute
 from ..values import is_noop_write, snapshot_value
-from .base import MethodTable, Mutator, Outcome, mutate, node_of, unwrap_deep
+from .base import MethodTable, Mutator, Outcome, mutate, node_of, unwrap_deep, with_children
 from .sequences import (
     LIST_MUTATORS,
     ObservedList,
@@ -138,11 +139,14 @@ class ObservedDeque(ObservedSequence):
             mutate(self, "append", perform_bounded_append, (item,), {})
 
     def copy(self) -> Any:
-        """Return a plain shallow copy whose mutable items are the tracked children."""
-        return collections.deque(iter(self), _node(self).target.maxlen)
+        """Return the shallow copy the value's own ``copy`` makes, its mutable items the
+        tracked children."""
+        node = _node(self)
+        return with_children(node, type(node.target).copy(node.target))
 
     def __copy__(self) -> Any:
-        return self.copy()
+        node = _node(self)
+        return with_children(node, copy.copy(node.target))
 
     def __add__(self, other: Any) -> Any:
         if not isinstance(other, collections.deque):

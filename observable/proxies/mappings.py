@@ -26,6 +26,7 @@ from .base import (
     reach,
     unwrap,
     unwrap_deep,
+    with_children,
 )
 from .nodes import MappingNode, Node, resolve_path
 
@@ -341,14 +342,18 @@ class ObservedDict(ObservedProxy):
         node = _node(self)
         return {key: child_of(node, key, value) for key, value in dict.items(node.target)}
 
-    def copy(self) -> dict[Any, Any]:
-        """Return a plain shallow copy whose mutable values are the tracked children."""
-        return self._observed()
+    def copy(self) -> Any:
+        """Return the shallow copy the value's own ``copy`` makes (a plain dict for a dict),
+        its mutable values the tracked children."""
+        node = _node(self)
+        target = node.target
+        if type(target) is dict:
+            return self._observed()
+        return with_children(node, type(target).copy(target))
 
     def __copy__(self) -> Any:
-        result = copy.copy(_node(self).target)
-        dict.update(result, self._observed())
-        return result
+        node = _node(self)
+        return with_children(node, copy.copy(node.target))
 
     def __or__(self, other: Any) -> Any:
         if not isinstance(other, dict):

@@ -25,6 +25,7 @@ from .base import (
     reach,
     unwrap,
     unwrap_deep,
+    with_children,
 )
 from .nodes import SequenceNode, resolve_path
 
@@ -390,9 +391,8 @@ class ObservedList(ObservedSequence):
         return self._observed()
 
     def __copy__(self) -> Any:
-        result = copy.copy(_node(self).target)
-        _replace_items(result, 0, len(result), self._observed())
-        return result
+        node = _node(self)
+        return with_children(node, copy.copy(node.target))
 
     def __add__(self, other: Any) -> Any:
         if type(other) in PROXY_TYPES and isinstance(other, list):

@@ -653,3 +653,62 @@ def test_a_child_read_through_a_user_dict_subclass_is_tracked() -> None:
         yield
 
     differential({"u": LowerUserDict(a=[1])}, program)
+
+
+# -- copies made by copy.copy run the subclass's hooks, as in plain Python --------------------
+
+
+class ClampedDict(dict):  # type: ignore[type-arg]
+    """A dict whose ``__setitem__`` clamps numbers to 3."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, _clamp(value))
+
+
+class ClampedList(list):  # type: ignore[type-arg]
+    """A list whose ``append`` clamps numbers to 3."""
+
+    def append(self, item: Any) -> None:
+        super().append(_clamp(item))
+
+
+def test_a_shallow_copy_of_a_hooked_subclass_is_what_plain_python_makes() -> None:
+    def program(root: Any) -> Any:
+        yield copy.copy(root["d"])
+        yield copy.copy(root["l"])
+        copied = copy.copy(root["d"])
+        copied["k"].append("shared child")  # a shallow copy shares its mutable values
+        yield
+
+    differential({"d": ClampedDict({"n": 10, "k": [1]}), "l": ClampedList([10, [1]])}, program)
+
+
+class PlainDeque(collections.deque):  # type: ignore[type-arg]
+    """A deque subclass with nothing of its own."""
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: collections.OrderedDict(a=[1], b=2),
+        lambda: collections.Counter(a=1, b=2),
+        lambda: collections.defaultdict(list, a=[1]),
+        lambda: PlainDeque([[1], 2]),
+        lambda: collections.deque([[1], 2], 3),
+        lambda: LowerDict(a=[1]),
+        lambda: ClampedList([[1], 2]),
+    ],
+    ids=["ordered", "counter", "defaultdict", "deque-subclass", "bounded", "dict-sub", "list-sub"],
+)
+def test_copies_have_the_type_plain_python_gives_them(make: Any) -> None:
+    def program(root: Any) -> Any:
+        by_method = root["v"].copy()
+        yield by_method
+        yield copy.copy(root["v"])
+        if isinstance(by_method, collections.defaultdict):
+            yield by_method["absent"]  # the default factory came along
+        if isinstance(by_method, dict) and "a" in by_method:
+            by_method["a"].append("through the copy")  # the copy shares the child
+        yield
+
+    differential({"v": make()}, program)
