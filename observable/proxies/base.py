@@ -385,6 +385,7 @@ def make_proxy(
     _set_node(proxy, node)
     if parent is not None:
         journal.nodes[id(target)] = node
+        parent.recent = (proxy, node)
     return proxy
 
 
@@ -402,9 +403,9 @@ def child_of(parent: Node, key: Any, value: Any) -> Any:
         kind = type(value)
     recent = parent.recent
     if recent is not None:
-        last = recent._self_node
+        proxy, last = recent
         if last.target is value and last.parent is parent and last.key == key:
-            return recent
+            return proxy
     return reach(parent, key, value, kind)
 
 
@@ -424,16 +425,14 @@ def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
                     node.parent = parent
                     node.key = key
                     journal.epoch += 1
-            parent.recent = proxy
+            parent.recent = (proxy, node)
             return proxy
     if journal.shared is not None:  # a copy-on-write session picks the child's variant
         return journal.shared.reach(parent, key, value, kind)
     proxy_class = cached_proxy_class(kind)
     if proxy_class is None:
         return value
-    proxy = make_proxy(proxy_class, value, journal, parent, key)
-    parent.recent = proxy
-    return proxy
+    return make_proxy(proxy_class, value, journal, parent, key)
 
 
 def adopt(node: Node, values: Iterable[Any]) -> None:

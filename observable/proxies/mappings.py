@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from ..change import MISSING
 from ..effects import EffectRecord, Item, Reorder, combine
 from ..origin import get_origin
-from ..values import SCALAR_TYPES, is_noop_write, snapshot_value
+from ..values import EXACT_TYPES, SCALAR_TYPES, is_noop_write, snapshot_value
 from .base import (
     PROXY_TYPES,
     MethodTable,
@@ -304,9 +304,9 @@ class ObservedDict(ObservedProxy):
             return value
         recent = node.recent  # the child reached last, most often this one again
         if recent is not None:
-            last = recent._self_node
+            proxy, last = recent
             if last.target is value and last.key == key and last.parent is node:
-                return recent
+                return proxy
         kind = type(value)
         if kind in PROXY_TYPES:
             return child_of(node, key, value)
@@ -382,7 +382,8 @@ class ObservedDict(ObservedProxy):
         try:
             target = node.target
             kind = type(value)
-            if kind in SCALAR_TYPES:
+            scalar = kind in SCALAR_TYPES
+            if scalar:
                 new = snapshot = value
             else:
                 new = _node(value).target if kind in PROXY_TYPES else unwrap_deep(value)
@@ -390,22 +391,33 @@ class ObservedDict(ObservedProxy):
             path = node.path if node.stamp == journal.epoch else resolve_path(node)
             old = _dict_get(target, key, MISSING)
             target[key] = new
-            if type(old) not in SCALAR_TYPES and old is not MISSING and old is not new:
-                journal.epoch += 1  # a child was replaced: paths below it are found afresh
-            if old is not MISSING and is_noop_write(old, new):
-                if new is not old and kind not in SCALAR_TYPES:
-                    adopt(node, (new,))
-                return
+            stored = key
+            if old is not MISSING:
+                old_kind = type(old)
+                if old_kind in SCALAR_TYPES:
+                    if old_kind in EXACT_TYPES and old_kind is kind:
+                        unchanged = old == new
+                    else:
+                        unchanged = is_noop_write(old, new)
+                else:
+                    if old is not new:
+                        journal.epoch += 1  # a child was replaced: paths below it are found afresh
+                    unchanged = is_noop_write(old, new)
+                if unchanged:
+                    if new is not old and not scalar:
+                        adopt(node, (new,))
+                    return
+                if old_kind not in SCALAR_TYPES:
+                    old = snapshot_value(old)
+                if type(key) is not str:
+                    stored = _stored_key(target, key)
             if path is None:
                 return
-            stored = key if old is MISSING or type(key) is str else _stored_key(target, key)
-            if type(old) not in SCALAR_TYPES and old is not MISSING:
-                old = snapshot_value(old)
             seq = journal._version + 1
             entry = (seq, path, "setitem", stored, snapshot, old, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
-            if kind not in SCALAR_TYPES:
+            if not scalar:
                 place(node, Item("item", stored, old, snapshot))
         finally:
             lock.release()

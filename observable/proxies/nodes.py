@@ -52,7 +52,8 @@ class Node(weakref.ref):  # type: ignore[type-arg]
     journal: Journal
     parent: Node | None
     key: Any
-    recent: ObservedProxy | None
+    recent: tuple[ObservedProxy, Node] | None
+    """The child reached last and its node (readers check it without touching the proxy)."""
     path: Path | None
     """The path resolved when the journal's epoch was ``stamp``."""
     stamp: int

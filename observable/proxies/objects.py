@@ -113,7 +113,8 @@ def _plain_storage(kind: Any, name: str) -> bool:
     return True
 
 
-_storage_kinds: dict[tuple[type, str], int] = {}
+_storage_kinds: dict[type, dict[str, int]] = {}
+"""Per class, per attribute name: what a write does (see :func:`_storage_kind`)."""
 _dict_get = dict.get
 
 
@@ -128,7 +129,7 @@ def _storage_kind(kind: type, name: str) -> int:
         found = 1
     else:
         found = 2
-    _storage_kinds[(kind, name)] = found
+    _storage_kinds.setdefault(kind, {})[name] = found
     return found
 
 
@@ -225,9 +226,9 @@ class ObservedObject(ObservedProxy):
             return value if stored is None else child_of(node, stored, value)
         recent = node.recent
         if recent is not None:
-            last = _node(recent)
+            proxy, last = recent
             if last.target is value and last.key == name and last.parent is node:
-                return recent
+                return proxy
         return child_of(node, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -237,7 +238,8 @@ class ObservedObject(ObservedProxy):
         node = _node(self)
         target = node.target
         kind = type(target)
-        storage = _storage_kinds.get((kind, name))
+        known = _storage_kinds.get(kind)
+        storage = None if known is None else known.get(name)
         if storage is None:
             storage = _storage_kind(kind, name)
         if not storage:
@@ -256,17 +258,22 @@ class ObservedObject(ObservedProxy):
         try:
             new = value
             kind = type(new)
-            if kind not in SCALAR_TYPES:
+            scalar = kind in SCALAR_TYPES
+            if scalar:
+                snapshot = new
+            else:
                 new = _node(new).target if kind in PROXY_TYPES else unwrap_deep(new)
                 snapshot = snapshot_value(new)
-            else:
-                snapshot = new
             path = node.path if node.stamp == journal.epoch else resolve_path(node)
             if storage == 1:
-                old = _dict_get(target.__dict__, name, MISSING)
+                # Only the instance's __dict__ stores it (no descriptor, default
+                # __setattr__): writing there is what object.__setattr__ would do.
+                own = target.__dict__
+                old = _dict_get(own, name, MISSING)
+                own[name] = new
             else:
                 old = read_storage(target, name)
-            _object_setattr(target, name, new)
+                _object_setattr(target, name, new)
             old_kind = type(old)
             if old is new:
                 unchanged = True
@@ -279,17 +286,19 @@ class ObservedObject(ObservedProxy):
             else:
                 journal.epoch += 1  # a child was replaced: paths below it are found afresh
                 unchanged = is_noop_write(old, new)
-            if unchanged and new is not old and kind not in SCALAR_TYPES:
-                adopt(node, (new,))
-            if path is None or unchanged:
+                if not unchanged:
+                    old = snapshot_value(old)
+            if unchanged:
+                if new is not old and not scalar:
+                    adopt(node, (new,))
                 return
-            if type(old) not in SCALAR_TYPES and old is not MISSING:
-                old = snapshot_value(old)
+            if path is None:
+                return
             seq = journal._version + 1
             entry = (seq, path, "setattr", name, snapshot, old, get_origin(), now())
             journal._entries.append(entry)
             journal._version = seq
-            if kind not in SCALAR_TYPES:
+            if not scalar:
                 place(node, Attr("attr", name, old, snapshot))
         finally:
             lock.release()
@@ -316,9 +325,9 @@ def _instance_dict(node: Node) -> Any:
         raise AttributeError(f"{type(node.target).__name__!r} object has no attribute '__dict__'")
     found = node.journal.nodes.get(id(own))
     proxy = None if found is None else found()
-    if proxy is None:
-        proxy = make_proxy(ObservedInstanceDict, own, node.journal, node, INSTANCE_DICT)
-    node.recent = proxy
+    if found is None or proxy is None:
+        return make_proxy(ObservedInstanceDict, own, node.journal, node, INSTANCE_DICT)
+    node.recent = (proxy, found)
     return proxy
 
 
