@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import copy
+import operator
 from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from time import time as now
 from typing import Any, ClassVar
@@ -356,20 +357,10 @@ class ObservedDict(ObservedProxy):
         return with_children(node, copy.copy(node.target))
 
     def __or__(self, other: Any) -> Any:
-        if not isinstance(other, dict):
-            return NotImplemented
-        if type(other) in PROXY_TYPES:
-            other = ObservedDict._observed(other)  # type: ignore[arg-type]
-        result = self.__copy__()
-        dict.update(result, other)
-        return result
+        return _union(self, _node(self).target, unwrap(other), other)
 
     def __ror__(self, other: Any) -> Any:
-        if not isinstance(other, dict):
-            return NotImplemented
-        result = copy.copy(unwrap(other))
-        dict.update(result, self._observed())
-        return result
+        return _union(self, unwrap(other), _node(self).target, other)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         node = self._self_node
@@ -438,6 +429,17 @@ class ObservedDict(ObservedProxy):
             base.__setitem__(target, key, value)
 
     diff = staticmethod(mapping_diff)
+
+
+def _union(proxy: Any, left: Any, right: Any, other: Any) -> Any:
+    """``left | right`` as plain Python computes it on the raw values (the result's type is
+    theirs to choose), its mutable values the tracked children of either operand."""
+    result = operator.or_(left, right)
+    if isinstance(result, dict):
+        with_children(_node(proxy), result)
+        if type(other) in PROXY_TYPES and isinstance(other, dict):
+            with_children(_node(other), result)
+    return result
 
 
 def perform_move_to_end(target: Any, key: Any, last: bool = True) -> Outcome:

@@ -712,3 +712,45 @@ def test_copies_have_the_type_plain_python_gives_them(make: Any) -> None:
         yield
 
     differential({"v": make()}, program)
+
+
+# -- the ``|`` of mappings: the value's own operator, its own result type ---------------------
+
+
+class LowerOrderedUnion(collections.OrderedDict):  # type: ignore[type-arg]
+    """An OrderedDict that lower-cases text keys (its ``|`` copies through ``__setitem__``)."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(_lower(key), value)
+
+
+class PlainCounter(collections.Counter):  # type: ignore[type-arg]
+    """A Counter subclass with nothing of its own."""
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: {"a": [1], "n": 3},
+        lambda: collections.OrderedDict(a=[1], n=3),
+        lambda: collections.defaultdict(list, a=[1], n=3),
+        lambda: collections.Counter(a=3, n=1),
+        lambda: LowerDict(a=[1], n=3),
+        lambda: LowerOrderedUnion(a=[1], n=3),
+        lambda: PlainCounter(a=3, n=1),
+    ],
+    ids=["dict", "ordered", "defaultdict", "counter", "dict-sub", "ordered-sub", "counter-sub"],
+)
+def test_the_union_operator_gives_what_plain_python_gives(make: Any) -> None:
+    def program(root: Any) -> Any:
+        yield root["v"] | {"B": [2], "n": 1}
+        yield {"B": [2], "n": 1} | root["v"]
+        yield root["v"] | root["w"]
+        yield root["w"] | root["v"]
+        union = root["v"] | root["w"]
+        if "a" in union and isinstance(union["a"], list):
+            union["a"].append("through the union")  # the union shares the child
+        yield
+        yield root["v"] | collections.Counter(a=1)
+
+    differential({"v": make(), "w": make()}, program)
