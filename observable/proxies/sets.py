@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Iterator
 from time import time as now
 from typing import Any, ClassVar
@@ -240,8 +239,9 @@ class ObservedSet(ObservedFrozenSet):
             journal.deliver(entry)
 
     def copy(self) -> Any:
-        """Return a plain shallow copy."""
-        return copy.copy(_node(self).target)
+        """Return the shallow copy the value's own ``copy`` makes (a plain set for a subclass)."""
+        target = _node(self).target
+        return type(target).copy(target)
 
     @classmethod
     def capture(cls, target: Any) -> set[Any]:

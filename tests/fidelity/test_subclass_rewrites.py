@@ -754,3 +754,16 @@ def test_the_union_operator_gives_what_plain_python_gives(make: Any) -> None:
         yield root["v"] | collections.Counter(a=1)
 
     differential({"v": make(), "w": make()}, program)
+
+
+class PlainSet(set):  # type: ignore[type-arg]
+    """A set subclass with nothing of its own."""
+
+
+def test_copies_of_a_set_subclass_have_the_type_plain_python_gives_them() -> None:
+    def program(root: Any) -> Any:
+        yield root["s"].copy()  # set.copy makes a plain set, even of a subclass
+        yield copy.copy(root["s"])  # copy.copy keeps the subclass
+        yield root["s"] | {3}
+
+    differential({"s": PlainSet({1, 2})}, program)
