@@ -816,8 +816,8 @@ def with_children(node: Node, result: Any) -> Any:
         if type(value) not in SCALAR_TYPES and index < len(stored) and stored[index] is value:
             items[index] = child_of(node, index, value)
     if isinstance(result, collections.deque):
-        for index, value in enumerate(items):
-            collections.deque.__setitem__(result, index, value)
+        collections.deque.clear(result)
+        collections.deque.extend(result, items)
     elif isinstance(result, list):
         list.__setitem__(result, slice(None), items)
     return result
