@@ -16,10 +16,28 @@ The rule, in order:
    libraries and the standard library (pandas DataFrames, PIL images, ``pathlib.Path``,
    locks and queues), which manage their own state. Announce their in-place edits with
    ``Store.touch(key)``, or register a proxy for them.
+
+Which methods of an observed object run bound to its proxy (so that every edit they make
+goes through proxies and is recorded), and which run on the value itself:
+
+* Methods the user's classes define, and those of observed data classes, run on the proxy.
+* Methods of the library bases that keep no state of their own and work only through
+  ``self`` (``self.data``, ``self[key]``, ``self.append(...)``) run on the proxy too:
+  ``collections.UserDict``, ``UserList`` and ``UserString``, and the mixin methods of
+  the ``collections.abc`` classes (``MutableMapping.pop``, ``update``, ``setdefault``,
+  ``MutableSequence.extend``...). So ``d.pop(k)`` on a ``UserDict`` subclass is recorded
+  as the removal from ``d.data`` it makes, and ``d[k]`` hands out a tracked child. Their
+  ``copy`` and ``__copy__`` run on the value: ``UserDict.copy`` swaps ``self.data`` out
+  and back, which is no edit of the value.
+* Every other library method runs on the value itself: methods of C types and of library
+  classes that manage their own state (pandas, PIL, ``pathlib``, locks) would see a proxy
+  where they expect their own object.
 """
 
 from __future__ import annotations
 
+import collections
+import collections.abc
 import enum
 import functools
 import types
@@ -43,6 +61,18 @@ _RAW_TYPES: tuple[type, ...] = (
     types.ModuleType,
     BaseException,
 )
+
+_THROUGH_SELF: frozenset[type] = frozenset(
+    {
+        collections.UserDict,
+        collections.UserList,
+        collections.UserString,
+        *(kind for kind in vars(collections.abc).values() if isinstance(kind, type)),
+    }
+)
+"""Library bases whose methods work only through ``self``: they run bound to the proxy."""
+_ON_VALUE = frozenset({"copy", "__copy__", "__deepcopy__", "__reduce__", "__reduce_ex__"})
+"""Methods of those bases that still run on the value (``UserDict.copy`` swaps ``self.data``)."""
 
 _registry: dict[type, type[ObservedProxy] | None] = {}
 _object_proxy: list[type[ObservedProxy]] = []
@@ -125,13 +155,35 @@ def is_structured_data_class(kind: type) -> bool:
 def runs_on_proxy(kind: type, name: str) -> bool:
     """Tell whether method ``name`` of ``kind`` runs bound to the proxy (so its edits are seen).
 
-    Methods defined by the user's classes and by observed data classes do; methods a
-    library base class defines (a pydantic model's ``model_dump``) run on the value itself.
+    Methods defined by the user's classes and by observed data classes do, and so do
+    those of ``UserDict``, ``UserList``, ``UserString`` and the ``collections.abc`` mixins,
+    which work only through ``self``; other library methods (a pydantic model's
+    ``model_dump``) run on the value itself.
     """
     for klass in kind.__mro__:
         if name in klass.__dict__:
-            return klass is not object and (is_user_class(klass) or is_structured_data_class(klass))
+            if klass is object:
+                return False
+            return (
+                is_user_class(klass)
+                or is_structured_data_class(klass)
+                or works_through_self(klass, name)
+            )
     return False
+
+
+@functools.lru_cache(maxsize=4096)
+def runs_library_code(kind: type, name: str) -> bool:
+    """Tell whether method ``name`` of ``kind`` comes from a library base that runs on the proxy."""
+    for klass in kind.__mro__:
+        if name in klass.__dict__:
+            return works_through_self(klass, name)
+    return False
+
+
+def works_through_self(klass: type, name: str) -> bool:
+    """Tell whether library class ``klass``'s own method ``name`` runs bound to the proxy."""
+    return klass in _THROUGH_SELF and name not in _ON_VALUE
 
 
 def _is_library_base(kind: type) -> bool:

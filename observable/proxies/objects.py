@@ -20,6 +20,7 @@ import wrapt
 from ..change import MISSING
 from ..effects import Attr, combine, read_storage
 from ..origin import get_origin
+from ..registry import runs_library_code, works_through_self
 from ..values import (
     EXACT_TYPES,
     SCALAR_TYPES,
@@ -191,7 +192,8 @@ class ObservedObject(ObservedProxy):
         for name in FORWARDED_SPECIAL_METHODS:
             own = _own_function(kind, name)
             if own is not None:
-                namespace[name] = _forward(own)
+                library = not _is_user_function(own)
+                namespace[name] = _forward_library(own) if library else _forward(own)
             elif name in IN_PLACE_OPERATORS and getattr(kind, name, None) is not None:
                 namespace[name] = _forward_raw(name)
         for marker in ("__dataclass_fields__", "__dataclass_params__", "__attrs_attrs__"):
@@ -213,7 +215,10 @@ class ObservedObject(ObservedProxy):
         if kind in SCALAR_TYPES:
             return value
         if kind is types.MethodType:
-            if value.__self__ is target and runs_on_proxy(type(target), name):
+            owner: type = type(target)
+            if value.__self__ is target and runs_on_proxy(owner, name):
+                if runs_library_code(owner, name):
+                    return functools.partial(_call_library, self, value.__func__)
                 return types.MethodType(value.__func__, self)
             return value
         own = getattr(target, "__dict__", None)
@@ -345,10 +350,14 @@ def _is_user_function(function: Any) -> bool:
 
 
 def _own_function(kind: type, name: str) -> Callable[..., Any] | None:
+    # The user's function, or one of a library base that works only through ``self``
+    # (``UserDict.__getitem__``): either runs on the proxy.
     for klass in kind.__mro__:
         if name in klass.__dict__:
             found = klass.__dict__[name]
-            if isinstance(found, types.FunctionType) and _is_user_function(found):
+            if isinstance(found, types.FunctionType) and (
+                _is_user_function(found) or works_through_self(klass, name)
+            ):
                 return found
             return None
     return None
@@ -361,6 +370,44 @@ def _forward(function: Callable[..., Any]) -> Callable[..., Any]:
     method.__name__ = function.__name__
     method.__doc__ = function.__doc__
     return method
+
+
+def _forward_library(function: Callable[..., Any]) -> Callable[..., Any]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return _call_library(self, function, *args, **kwargs)
+
+    method.__name__ = function.__name__
+    method.__doc__ = function.__doc__
+    return method
+
+
+def _call_library(proxy: Any, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    # A library base's method, run on the proxy. What it hands back may be an object it
+    # has just stored raw (``MutableMapping.setdefault``'s default, what ``UserDict``'s
+    # ``__getitem__`` got from ``__missing__``): hand out that child tracked.
+    result = function(proxy, *args, **kwargs)
+    kind = type(result)
+    if kind in SCALAR_TYPES or kind in PROXY_TYPES or result is None:
+        return result
+    return _stored_child(proxy, result)
+
+
+def _stored_child(proxy: Any, value: Any) -> Any:
+    # ``value`` as a tracked child when the object holds it in an attribute, or one level
+    # down in a dict or list attribute (``self.data``); else ``value`` itself.
+    node = _node(proxy)
+    for name, item in instance_attributes(node.target).items():
+        if item is value:
+            return child_of(node, name, value)
+        if type(item) is dict:
+            where = next((key for key, inner in item.items() if inner is value), MISSING)
+        elif type(item) is list:
+            where = next((at for at, inner in enumerate(item) if inner is value), MISSING)
+        else:
+            continue
+        if where is not MISSING:
+            return child_of(_node(child_of(node, name, item)), where, value)
+    return value
 
 
 def _forward_raw(name: str) -> Callable[..., Any]:

@@ -641,12 +641,6 @@ def test_edits_of_user_dict_and_user_list_subclasses_replay_and_undo(how: str) -
     differential(initial, program)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core (design): methods a library base defines (UserDict.__getitem__, pop, update) "
-    "run on the raw value, so a child read through them is not tracked and their edits are "
-    "not recorded: observe({'u': LowerUserDict(a=[1])})['u']['a'].append(2) records nothing",
-)
 def test_a_child_read_through_a_user_dict_subclass_is_tracked() -> None:
     def program(root: Any) -> Any:
         root["u"]["a"].append(2)
