@@ -134,6 +134,20 @@ def _storage_kind(kind: type, name: str) -> int:
     return found
 
 
+_bindings: dict[type, dict[str, int]] = {}
+"""Per class, per method name: how the proxy binds it (see :func:`_binding`)."""
+
+
+def _binding(kind: type, name: str) -> int:
+    # 0: the method runs on the value; 1: on the proxy (the user's code); 2: on the proxy,
+    # and it is a library base's code, whose result may be a child it stored raw.
+    found = 0
+    if runs_on_proxy(kind, name):
+        found = 2 if runs_library_code(kind, name) else 1
+    _bindings.setdefault(kind, {})[name] = found
+    return found
+
+
 def _has_default_setattr(kind: Any) -> bool:
     return bool(kind.__setattr__ is _object_setattr)
 
@@ -176,9 +190,10 @@ class ObservedObject(ObservedProxy):
 
     Attribute writes and deletes are recorded as changes of the instance's own storage.
     Values the instance holds are observed in turn; class attributes come back raw.
-    Methods the user wrote run with ``self`` bound to the proxy; library methods (a
-    pydantic model's ``model_dump``) run on the object itself. Names starting with
-    ``_self_`` are reserved for the proxy.
+    Methods the user wrote, and those of ``UserDict``, ``UserList``, ``UserString`` and the
+    ``collections.abc`` mixins, run with ``self`` bound to the proxy; other library methods
+    (a pydantic model's ``model_dump``) run on the object itself (see the registry). Names
+    starting with ``_self_`` are reserved for the proxy.
     """
 
     __slots__ = ()
@@ -215,11 +230,16 @@ class ObservedObject(ObservedProxy):
         if kind in SCALAR_TYPES:
             return value
         if kind is types.MethodType:
-            owner: type = type(target)
-            if value.__self__ is target and runs_on_proxy(owner, name):
-                if runs_library_code(owner, name):
+            if value.__self__ is target:
+                owner = type(target)
+                known = _bindings.get(owner)
+                binding = None if known is None else known.get(name)
+                if binding is None:
+                    binding = _binding(owner, name)
+                if binding == 1:
+                    return types.MethodType(value.__func__, self)
+                if binding == 2:
                     return functools.partial(_call_library, self, value.__func__)
-                return types.MethodType(value.__func__, self)
             return value
         own = getattr(target, "__dict__", None)
         if (own is None or _dict_get(own, name, MISSING) is not value) and read_storage(
