@@ -7,10 +7,13 @@ is tracked. Plain Python on a deep copy is the oracle; the journal must replay a
 from __future__ import annotations
 
 import collections
+import copy
 from collections.abc import Iterator, MutableMapping, MutableSequence
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import observable
 from tests.fidelity.harness import differential
@@ -304,3 +307,82 @@ def test_mutable_sequence_mixins_on_a_users_class_are_recorded() -> None:
         yield
 
     differential({"t": Track("x", [0])}, program)
+
+
+# -- property: random programs of the library methods agree with plain Python ---------------
+
+_KEYS = st.sampled_from(["a", "B", "c", "A"])
+_ITEMS = st.one_of(st.integers(0, 5), st.lists(st.integers(0, 5), max_size=2))
+_DICT_STEPS = st.one_of(
+    st.tuples(st.just("set"), _KEYS, _ITEMS),
+    st.tuples(st.just("pop"), _KEYS, st.none()),
+    st.tuples(st.just("setdefault"), _KEYS, _ITEMS),
+    st.tuples(st.just("update"), _KEYS, _ITEMS),
+    st.tuples(st.just("append-at"), _KEYS, st.integers(0, 5)),
+    st.tuples(st.just("popitem"), st.none(), st.none()),
+)
+_LIST_STEPS = st.one_of(
+    st.tuples(st.just("append"), _ITEMS),
+    st.tuples(st.just("extend"), st.lists(_ITEMS, max_size=2)),
+    st.tuples(st.just("iadd"), st.lists(_ITEMS, max_size=2)),
+    st.tuples(st.just("pop"), st.none()),
+    st.tuples(st.just("append-at"), st.integers(-3, 3)),
+    st.tuples(st.just("reverse"), st.none()),
+)
+
+
+def _dict_step(u: Any, op: str, key: Any, item: Any) -> Any:
+    if op == "set":
+        u[key] = item
+    elif op == "pop":
+        return u.pop(key, None)
+    elif op == "setdefault":
+        found = u.setdefault(key, item)
+        if isinstance(found, list):
+            found.append("via setdefault")
+    elif op == "update":
+        u.update({key: item})
+    elif op == "append-at":
+        found = u.get(key)
+        if isinstance(found, list):
+            found.append(item)
+    elif u:
+        return u.popitem()
+    return None
+
+
+def _list_step(rows: Any, op: str, arg: Any) -> Any:
+    if op == "append":
+        rows.append(arg)
+    elif op == "extend":
+        rows.extend(arg)
+    elif op == "iadd":
+        rows += arg
+    elif op == "pop":
+        return rows.pop() if rows else None
+    elif op == "append-at":
+        if -len(rows) <= arg < len(rows) and isinstance(rows[arg], list):
+            rows[arg].append("deep")
+    else:
+        rows.reverse()
+    return None
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    dict_kind=st.sampled_from([Settings, LowerSettings]),
+    list_kind=st.sampled_from([Rows, CappedRows]),
+    dict_steps=st.lists(_DICT_STEPS, max_size=8),
+    list_steps=st.lists(_LIST_STEPS, max_size=8),
+)
+def test_random_programs_of_user_collections_agree_with_plain_python(
+    dict_kind: type, list_kind: type, dict_steps: list[Any], list_steps: list[Any]
+) -> None:
+    def program(root: Any) -> Any:
+        # Each run gets its own copies of the drawn values: the two runs must share nothing.
+        for op, key, item in copy.deepcopy(dict_steps):
+            yield _dict_step(root["u"], op, key, item)
+        for op, arg in copy.deepcopy(list_steps):
+            yield _list_step(root["l"], op, arg)
+
+    differential({"u": dict_kind(a=[1], b=2), "l": list_kind([[0], 1])}, program)
