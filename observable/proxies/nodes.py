@@ -213,4 +213,5 @@ def evict_child(node: Node) -> None:
     nodes = node.journal.nodes
     identity = id(node.target)
     if nodes.get(identity) is node:
-        del nodes[identity]
+        # pop, not del: another thread's callback may have removed it since the check.
+        nodes.pop(identity, None)

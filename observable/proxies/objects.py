@@ -120,17 +120,33 @@ _dict_get = dict.get
 
 def _storage_kind(kind: type, name: str) -> int:
     # 0: a write runs code (see _plain_storage); 1: it only stores in the instance's
-    # ``__dict__``; 2: it only stores, in a slot or wherever read_storage finds it.
+    # ``__dict__``, which ``target.__dict__`` reads without running the class's code;
+    # 2: it only stores, in a slot or wherever read_storage finds it.
     if not _plain_storage(kind, name):
         found = 0
-    elif kind.__dictoffset__ and not any(
-        type(klass.__dict__.get(name)).__name__ == "member_descriptor" for klass in kind.__mro__
+    elif (
+        kind.__dictoffset__
+        and _real_instance_dict(kind)
+        and not any(
+            type(klass.__dict__.get(name)).__name__ == "member_descriptor" for klass in kind.__mro__
+        )
     ):
         found = 1
     else:
         found = 2
     _storage_kinds.setdefault(kind, {})[name] = found
     return found
+
+
+def _real_instance_dict(kind: type) -> bool:
+    # ``target.__dict__`` is the instance's storage itself: no ``__getattribute__`` of the
+    # class runs, and ``__dict__`` is Python's own descriptor, not a property of the class.
+    if kind.__getattribute__ is not object.__getattribute__:  # type: ignore[comparison-overlap]
+        return False
+    for klass in kind.__mro__:
+        if "__dict__" in klass.__dict__:
+            return type(klass.__dict__["__dict__"]).__name__ == "getset_descriptor"
+    return False
 
 
 def _has_default_setattr(kind: Any) -> bool:
@@ -267,10 +283,15 @@ class ObservedObject(ObservedProxy):
             path = node.path if node.stamp == journal.epoch else resolve_path(node)
             if storage == 1:
                 # Only the instance's __dict__ stores it (no descriptor, default
-                # __setattr__): writing there is what object.__setattr__ would do.
+                # __setattr__): writing there is what object.__setattr__ would do,
+                # unless the __dict__ was replaced by a dict subclass (whose own
+                # __setitem__ Python's attribute write does not run).
                 own = target.__dict__
                 old = _dict_get(own, name, MISSING)
-                own[name] = new
+                if type(own) is dict:
+                    own[name] = new
+                else:
+                    _object_setattr(target, name, new)
             else:
                 old = read_storage(target, name)
                 _object_setattr(target, name, new)
