@@ -5,6 +5,7 @@ copy is the oracle; every journal replays, undoes and (for JSON) agrees with ``j
 
 from __future__ import annotations
 
+import enum
 import math
 import sys
 import threading
@@ -686,3 +687,60 @@ def test_reads_and_moves_from_threads_journal_what_happened() -> None:
         assert exact(restored) == exact(initial)
     finally:
         sys.setswitchinterval(previous)
+
+
+class Level(enum.IntEnum):
+    """Int-valued enum members: equal to ints, yet not ints."""
+
+    LOW = 1
+    HIGH = 2
+
+
+class Count(int):
+    """An int subclass."""
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [(1, Level.LOW), (Level.LOW, 1), (1, Count(1)), (Count(1), 1), (Count(1), Count(1))],
+    ids=["enum-over-int", "int-over-enum", "sub-over-int", "int-over-sub", "sub-over-sub"],
+)
+def test_int_lookalikes_over_ints_are_recorded_in_dicts_and_attributes(old: Any, new: Any) -> None:
+    def program(root: Any) -> Iterator[Any]:
+        root["k"] = new
+        yield root["k"]
+        root["p"].x = new
+        yield root["p"].x
+        root["k"] = old
+        root["p"].x = old
+        yield
+
+    differential({"k": old, "p": Point(old)}, program)
+
+
+class Wrapper:
+    """A property hands out a list the instance stores under another name."""
+
+    def __init__(self) -> None:
+        self._items: list[Any] = [0]
+        self.other: list[Any] = [1]
+
+    @property
+    def items(self) -> list[Any]:
+        return self._items
+
+
+def test_a_child_read_through_a_property_and_its_own_name_records_its_own_name() -> None:
+    def program(root: Any) -> Iterator[Any]:
+        wrapper = root["w"]
+        wrapper.items.append(1)
+        wrapper._items.append(2)
+        wrapper.other.append(3)
+        wrapper.items.append(4)
+        yield
+        wrapper._items = wrapper.other
+        yield
+        wrapper.items.append(5)
+        yield
+
+    differential({"w": Wrapper()}, program, aliases=True)
