@@ -258,7 +258,8 @@ class ObservedObject(ObservedProxy):
         storage = None if known is None else known.get(name)
         if storage is None:
             storage = _storage_kind(kind, name)
-        if not storage:
+        # A class that gained its own __setattr__ after its kinds were cached runs it.
+        if not storage or kind.__setattr__ is not _object_setattr:  # type: ignore[comparison-overlap]
             setter = _property_setter(kind, name)
             if setter is not None:
                 setter(self, value)  # the user's setter, on the proxy: its writes are recorded
@@ -281,20 +282,14 @@ class ObservedObject(ObservedProxy):
                 new = _node(new).target if kind in PROXY_TYPES else unwrap_deep(new)
                 snapshot = snapshot_value(new)
             path = node.path if node.stamp == journal.epoch else resolve_path(node)
-            if storage == 1:
-                # Only the instance's __dict__ stores it (no descriptor, default
-                # __setattr__): writing there is what object.__setattr__ would do,
-                # unless the __dict__ was replaced by a dict subclass (whose own
-                # __setitem__ Python's attribute write does not run).
-                own = target.__dict__
-                old = _dict_get(own, name, MISSING)
-                if type(own) is dict:
-                    own[name] = new
-                else:
-                    _object_setattr(target, name, new)
-            else:
-                old = read_storage(target, name)
-                _object_setattr(target, name, new)
+            # object.__setattr__, not a store into __dict__: a class patched after its
+            # kinds were cached (a property added by mock.patch.object) still runs.
+            old = (
+                _dict_get(target.__dict__, name, MISSING)
+                if storage == 1
+                else read_storage(target, name)
+            )
+            _object_setattr(target, name, new)
             old_kind = type(old)
             if old is new:
                 unchanged = True
