@@ -16,7 +16,9 @@ import pytest
 
 import observable
 from observable import Journal
+from observable.proxies.base import node_of
 from observable.proxies.mappings import ObservedDict
+from observable.proxies.nodes import evict_child
 from observable.registry import proxy_class_for, register_proxy, unregister_proxy
 from tests.fidelity.harness import differential, exact
 
@@ -740,3 +742,27 @@ def test_a_child_read_through_a_property_and_its_own_name_records_its_own_name()
         yield
 
     differential({"w": Wrapper()}, program, aliases=True)
+
+
+def test_a_late_eviction_keeps_the_live_proxy_that_replaced_the_dead_one() -> None:
+    # A weakref callback may run after another thread indexed a new proxy of the same
+    # object: the eviction removes only a dead entry, never the live one.
+    root = observable.observe({"row": {"text": "hi"}}, Journal(maxlen=None))
+    row = root["row"]
+    live = node_of(row)
+
+    class Gone:
+        pass
+
+    short_lived = Gone()
+    dead = type(live)(short_lived)
+    dead.target, dead.journal, dead.recent = live.target, live.journal, None
+    del short_lived
+    assert dead() is None
+
+    evict_child(dead)
+
+    assert live.journal.nodes[id(live.target)] is live
+    row["text"] = "still tracked"
+    assert live.journal[-1].path == ("row",)
+    assert observable.unwrap(root) == {"row": {"text": "still tracked"}}
