@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import functools
 import types
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .source import is_user_class
@@ -44,8 +45,21 @@ _RAW_TYPES: tuple[type, ...] = (
 )
 
 _registry: dict[type, type[ObservedProxy] | None] = {}
-_cache: dict[type, type[ObservedProxy] | None] = {}
 _object_proxy: list[type[ObservedProxy]] = []
+
+
+class _Resolved(dict):  # type: ignore[type-arg]
+    """The rule's answer per type, worked out on first sight (``__missing__``)."""
+
+    def __missing__(self, kind: type) -> type[ObservedProxy] | None:
+        result = _lookup(kind)
+        self[kind] = result
+        return result
+
+
+_cache = _Resolved()
+cached_proxy_class: Callable[[type], type[ObservedProxy] | None] = _cache.__getitem__
+""":func:`proxy_class_for` without a Python frame on a known type (internal, for hot paths)."""
 
 
 def register_proxy(kind: type, proxy_class: type[ObservedProxy] | None) -> None:
@@ -81,13 +95,7 @@ def set_object_proxy(proxy_class: type[ObservedProxy]) -> None:
 
 def proxy_class_for(kind: type) -> type[ObservedProxy] | None:
     """Return the proxy class that observes values of ``kind``, or ``None`` for raw values."""
-    try:
-        return _cache[kind]
-    except KeyError:
-        pass
-    result = _lookup(kind)
-    _cache[kind] = result
-    return result
+    return cached_proxy_class(kind)
 
 
 def _lookup(kind: type) -> type[ObservedProxy] | None:

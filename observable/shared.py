@@ -142,9 +142,7 @@ class Session:
                     self._put_node(parent, where, value, own)
             return self.reach(parent, key, own, type(own))
         variant = shared_variant(proxy_class) if shared else private_variant(proxy_class)
-        proxy = make_proxy(variant, value, self.journal, parent, key)
-        parent.recent = proxy
-        return proxy
+        return make_proxy(variant, value, self.journal, parent, key)
 
     # -- writing: copy on first write ----------------------------------------------------
     def before_write(self, node: Node) -> None:

@@ -32,7 +32,7 @@ from ..effects import (
 )
 from ..errors import Conflict
 from ..journal import Journal
-from ..registry import proxy_class_for
+from ..registry import cached_proxy_class, proxy_class_for
 from ..registry import runs_on_proxy as _runs_on_proxy
 from ..values import SCALAR_TYPES, instance_attributes, snapshot_value
 from .nodes import (
@@ -372,6 +372,7 @@ def make_proxy(
     _set_node(proxy, node)
     if parent is not None:
         journal.nodes[id(target)] = node
+        parent.recent = (proxy, node)
     return proxy
 
 
@@ -389,9 +390,9 @@ def child_of(parent: Node, key: Any, value: Any) -> Any:
         kind = type(value)
     recent = parent.recent
     if recent is not None:
-        last = recent._self_node
+        proxy, last = recent
         if last.target is value and last.parent is parent and last.key == key:
-            return recent
+            return proxy
     return reach(parent, key, value, kind)
 
 
@@ -399,7 +400,9 @@ def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
     """:func:`child_of` for a raw non-scalar ``value`` of type ``kind``, when the parent's
     most recent child is known not to be it (readers check that first, inline)."""
     journal = parent.journal
-    node = journal.nodes.get(id(value))
+    nodes = journal.nodes
+    identity = id(value)
+    node = nodes.get(identity)
     if node is not None:
         proxy = node()
         if proxy is not None:
@@ -409,16 +412,14 @@ def reach(parent: Node, key: Any, value: Any, kind: type) -> Any:
                     node.parent = parent
                     node.key = key
                     journal.epoch += 1
-            parent.recent = proxy
+            parent.recent = (proxy, node)
             return proxy
     if journal.shared is not None:  # a copy-on-write session picks the child's variant
         return journal.shared.reach(parent, key, value, kind)
-    proxy_class = proxy_class_for(kind)
+    proxy_class = cached_proxy_class(kind)
     if proxy_class is None:
         return value
-    proxy = make_proxy(proxy_class, value, journal, parent, key)
-    parent.recent = proxy
-    return proxy
+    return make_proxy(proxy_class, value, journal, parent, key)
 
 
 def adopt(node: Node, values: Iterable[Any]) -> None:

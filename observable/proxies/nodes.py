@@ -52,7 +52,8 @@ class Node(weakref.ref):  # type: ignore[type-arg]
     journal: Journal
     parent: Node | None
     key: Any
-    recent: ObservedProxy | None
+    recent: tuple[ObservedProxy, Node] | None
+    """The child reached last and its node (readers check it without touching the proxy)."""
     path: Path | None
     """The path resolved when the journal's epoch was ``stamp``."""
     stamp: int
@@ -210,5 +211,6 @@ def evict_child(node: Node) -> None:
     """Drop a dead child proxy's node from its journal's index (a weakref callback)."""
     node.recent = None  # the child it kept alive may go too
     nodes = node.journal.nodes
-    if nodes.get(id(node.target)) is node:
-        del nodes[id(node.target)]
+    identity = id(node.target)
+    if nodes.get(identity) is node:
+        del nodes[identity]

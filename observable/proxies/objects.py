@@ -225,9 +225,9 @@ class ObservedObject(ObservedProxy):
             return value if stored is None else child_of(node, stored, value)
         recent = node.recent
         if recent is not None:
-            last = _node(recent)
+            proxy, last = recent
             if last.target is value and last.key == name and last.parent is node:
-                return recent
+                return proxy
         return child_of(node, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -316,9 +316,9 @@ def _instance_dict(node: Node) -> Any:
         raise AttributeError(f"{type(node.target).__name__!r} object has no attribute '__dict__'")
     found = node.journal.nodes.get(id(own))
     proxy = None if found is None else found()
-    if proxy is None:
-        proxy = make_proxy(ObservedInstanceDict, own, node.journal, node, INSTANCE_DICT)
-    node.recent = proxy
+    if found is None or proxy is None:
+        return make_proxy(ObservedInstanceDict, own, node.journal, node, INSTANCE_DICT)
+    node.recent = (proxy, found)
     return proxy
 
 

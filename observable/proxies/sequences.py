@@ -291,9 +291,9 @@ class ObservedSequence(ObservedProxy):
             index += len(target)
         recent = node.recent  # the child reached last, most often this one again
         if recent is not None:
-            last = recent._self_node
+            proxy, last = recent
             if last.target is value and last.key == index and last.parent is node:
-                return recent
+                return proxy
         kind = type(value)
         if kind in PROXY_TYPES:
             return child_of(node, index, value)
