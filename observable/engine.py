@@ -156,14 +156,16 @@ class StoreEngine:
         if _silenced.get():
             return entry
         path = entry[1]
-        if not path or self._watchers:
+        if not path:  # a root key set or deleted: its effect names the key
             record = built(entry)
             self._dispatch((record,))
             return record
         key = path[0]
         callbacks = self._subscribers.get(key)
         if callbacks is None:
-            return entry
+            if not self._watchers:
+                return entry
+            callbacks = ()
         record = built(entry)
         changes = (record,)
         for callback in callbacks:
@@ -171,19 +173,18 @@ class StoreEngine:
                 callback(key, changes)
             except Exception:
                 logger.exception("observable: store subscriber %r raised", callback)
+        watchers = self._watchers
+        if watchers:
+            keys = frozenset((key,))
+            for watcher in watchers:
+                _call_safely(watcher, keys, changes)
         return record
 
     def _dispatch(self, changes: tuple[Change, ...]) -> None:
-        if _silenced.get():
+        if len(changes) == 1 and changes[0].path:
+            self._route(changes[0])  # one change inside one key: no grouping needed
             return
-        if len(changes) == 1 and not self._watchers and changes[0].path:
-            # One change inside one key (the common case): no grouping needed.
-            key = changes[0].path[0]
-            for callback in self._subscribers.get(key, ()):
-                try:
-                    callback(key, changes)
-                except Exception:
-                    logger.exception("observable: store subscriber %r raised", callback)
+        if _silenced.get():
             return
         by_key: dict[str, list[Change]] = defaultdict(list)
         for change in changes:

@@ -96,6 +96,25 @@ def test_watchers_get_single_changes_with_key_subscribers() -> None:
     assert watched == [(frozenset({"log"}), (change,))]
 
 
+def test_a_batch_of_one_change_and_a_raising_watcher(caplog: pytest.LogCaptureFixture) -> None:
+    store = Store()
+    store["log"] = []
+    by_key, by_journal = _listen(store, "log")
+    watched: list[tuple[frozenset[str], tuple[Change, ...]]] = []
+
+    def broken(keys: frozenset[str], changes: object) -> None:
+        raise RuntimeError("watcher bug")
+
+    store.subscribe_all(broken)
+    store.subscribe_all(lambda keys, changes: watched.append((keys, changes)))
+    with caplog.at_level(logging.ERROR, logger="observable"), store.batch():
+        store["log"].append(1)
+    (change,) = store.journal.since(1)
+    assert by_key == [("log", (change,))] and by_journal == [(change,)]
+    assert watched == [(frozenset({"log"}), (change,))]
+    assert "watcher bug" in caplog.text
+
+
 def test_silent_changes_skip_store_subscribers_but_not_journal_subscribers() -> None:
     store = Store()
     store["log"] = []
