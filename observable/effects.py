@@ -86,10 +86,12 @@ def write_storage(target: Any, name: str, value: Any) -> None:
     own = getattr(target, "__dict__", None)
     if own is None:
         raise PatchError(f"{type(target).__name__} object has no storage for {name!r}")
+    # dict's own methods: an instance __dict__ replaced by a dict subclass is written as
+    # Python's attribute write does, without the subclass's __setitem__ or __delitem__.
     if value is MISSING:
-        del own[name]
+        dict.__delitem__(own, name)
     else:
-        own[name] = value
+        dict.__setitem__(own, name, value)
 
 
 def _sequence_items(container: Any) -> list[Any]:

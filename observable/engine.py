@@ -13,7 +13,7 @@ from .backends.errors import CodecError
 from .backends.quarantine import NOTHING
 from .backends.safety import apply_change
 from .change import Change
-from .journal import DEFAULT_RETENTION, Journal, logger
+from .journal import DEFAULT_RETENTION, Entry, Journal, built, logger
 from .observe import observe
 from .proxies.base import node_of
 from .store_keys import keys_of
@@ -38,7 +38,7 @@ class StoreEngine:
         self._guard = threading.Lock()
         self._subscribers: dict[str, tuple[KeySubscriber, ...]] = {}
         self._watchers: tuple[Callable[[frozenset[str], tuple[Change, ...]], object], ...] = ()
-        self.journal.subscribe(self._dispatch)
+        self.journal.subscribe_routed(self._dispatch, self._route)
 
     @property
     def raw_root(self) -> dict[str, Any]:
@@ -148,17 +148,43 @@ class StoreEngine:
             self.journal.restart_at(version)
         self.touch(touched)
 
-    def _dispatch(self, changes: tuple[Change, ...]) -> None:
+    def _route(self, entry: Change | Entry) -> Change | Entry:
+        """Notify the subscribers of one change delivered on its own; return it built if it was.
+
+        A change inside a key nobody subscribes to (nor watches) is never built.
+        """
         if _silenced.get():
+            return entry
+        path = entry[1]
+        if not path:  # a root key set or deleted: its effect names the key
+            record = built(entry)
+            self._dispatch((record,))
+            return record
+        key = path[0]
+        callbacks = self._subscribers.get(key)
+        if callbacks is None:
+            if not self._watchers:
+                return entry
+            callbacks = ()
+        record = built(entry)
+        changes = (record,)
+        for callback in callbacks:
+            try:
+                callback(key, changes)
+            except Exception:
+                logger.exception("observable: store subscriber %r raised", callback)
+        watchers = self._watchers
+        if watchers:
+            keys = frozenset((key,))
+            for watcher in watchers:
+                _call_safely(watcher, keys, changes)
+        return record
+
+    def _dispatch(self, changes: tuple[Change, ...]) -> None:
+        if len(changes) == 1 and changes[0].path:
+            self._route(changes[0])  # one change inside one key: no grouping needed
             return
-        if len(changes) == 1 and not self._watchers and changes[0].path:
-            # One change inside one key (the common case): no grouping needed.
-            key = changes[0].path[0]
-            for callback in self._subscribers.get(key, ()):
-                try:
-                    callback(key, changes)
-                except Exception:
-                    logger.exception("observable: store subscriber %r raised", callback)
+        if _silenced.get():
             return
         by_key: dict[str, list[Change]] = defaultdict(list)
         for change in changes:

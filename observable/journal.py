@@ -33,6 +33,10 @@ DEFAULT_RETENTION = 10_000
 Subscriber = Callable[[tuple[Change, ...]], object]
 """A callback that receives the changes of one notification, oldest first."""
 
+Route = Callable[[Any], Any]
+"""Internal: takes one change (a :class:`Change` or a hot :data:`Entry`) delivered on its own,
+notifies whoever it serves, and returns the :class:`Change` it built, or what it was given."""
+
 _new_change = tuple.__new__
 _now = time.time
 
@@ -110,6 +114,7 @@ class Journal:
         "_batch",
         "_entries",
         "_held",
+        "_routing",
         "_subscribers",
         "_version",
         "epoch",
@@ -132,6 +137,9 @@ class Journal:
         """Internal: moves whenever an object may have moved in the tree (paths cached before
         it are stale): a non-scalar removed, replaced or moved, a rollback, a remote apply."""
         self._subscribers: tuple[Subscriber, ...] = ()
+        self._routing: tuple[Route, tuple[Subscriber, ...]] | None = None
+        """Internal: the first subscriber's :data:`Route` and the subscribers after it, which
+        a change delivered on its own goes to instead of calling every subscriber in turn."""
         self.subscribed = False
         """Whether anyone subscribes: writers skip :meth:`deliver` when nobody does."""
         self._batch = _BatchState()
@@ -229,15 +237,38 @@ class Journal:
         with self.lock:
             self._subscribers = (*self._subscribers, callback)
             self.subscribed = True
+            if self._routing is not None:
+                self._routing = (self._routing[0], self._subscribers[1:])
 
         def unsubscribe() -> None:
             with self.lock:
                 subscribers = list(self._subscribers)
                 if callback in subscribers:
-                    subscribers.remove(callback)
+                    at = subscribers.index(callback)
+                    del subscribers[at]
                     self._subscribers = tuple(subscribers)
                     self.subscribed = bool(subscribers)
+                    if self._routing is not None:
+                        # Removing the first subscriber removes its route as well.
+                        rest = self._subscribers[1:]
+                        self._routing = (self._routing[0], rest) if at else None
 
+        return unsubscribe
+
+    def subscribe_routed(self, callback: Subscriber, route: Route) -> Callable[[], None]:
+        """Subscribe ``callback`` first, and hand it each change delivered on its own through
+        ``route`` instead (internal, for the store engine).
+
+        ``route`` receives the change before it is built (see :data:`Route`), so a change
+        nobody hears is never built. Batched and deferred changes still reach ``callback``.
+        """
+        if not callable(route):
+            raise TypeError(f"route must be callable, not {type(route).__name__}")
+        with self.lock:
+            if self._subscribers:
+                raise RuntimeError("a routed subscriber must be the journal's first")
+            unsubscribe = self.subscribe(callback)
+            self._routing = (route, ())
         return unsubscribe
 
     @contextlib.contextmanager
@@ -355,16 +386,25 @@ class Journal:
         subscribers = self._subscribers
         if not subscribers:
             return
-        record: Change = built(change) if type(change) is tuple else change  # type: ignore[assignment]
         if self._held:
             state = self._batch
             if state.depth:
                 assert state.pending is not None
-                state.pending.append(record)
+                state.pending.append(built(change))
                 return
             if state.deferred is not None:
-                state.deferred.append((record,))
+                state.deferred.append((built(change),))
                 return
+        routing = self._routing
+        if routing is not None:
+            route, subscribers = routing
+            try:
+                change = route(change)
+            except Exception:
+                logger.exception("observable: subscriber %r raised", route)
+            if not subscribers:
+                return
+        record: Change = built(change) if type(change) is tuple else change  # type: ignore[assignment]
         changes = (record,)
         for callback in subscribers:
             try:

@@ -83,8 +83,8 @@ class Store:
 
     # -- mapping -------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
-        if type(key) is str and not self._rooms and not key.startswith(MARK):
-            full = key  # a top-level key is its own root key
+        if type(key) is str and MARK not in key and not self._rooms:
+            full = key  # a top-level key is its own root key (``in`` is cheaper than startswith)
         else:
             full = self.full_key(key)
         try:

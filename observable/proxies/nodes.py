@@ -15,10 +15,23 @@ apply) moves the epoch, so a kept path is exactly the path a fresh walk would fi
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..change import MISSING, Member, Path
 from ..effects import read_storage
+
+try:  # CPython's own atomic "delete while dead", as WeakValueDictionary uses it
+    from _weakref import _remove_dead_weakref as _drop_if_dead  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other interpreters
+
+    def _drop_if_dead(entries: dict[Any, Any], key: Any) -> None:
+        entry = entries.get(key)
+        if entry is not None and entry() is None:
+            entries.pop(key, None)
+
+
+_remove_dead_weakref: Callable[[dict[Any, Any], Any], None] = _drop_if_dead
 
 if TYPE_CHECKING:
     from ..journal import Journal
@@ -210,7 +223,6 @@ def _cycles(node: Node) -> bool:
 def evict_child(node: Node) -> None:
     """Drop a dead child proxy's node from its journal's index (a weakref callback)."""
     node.recent = None  # the child it kept alive may go too
-    nodes = node.journal.nodes
-    identity = id(node.target)
-    if nodes.get(identity) is node:
-        del nodes[identity]
+    # One atomic step: the entry goes only while it is still a dead node. Another thread
+    # may have indexed a new live proxy of the same object since this one died.
+    _remove_dead_weakref(node.journal.nodes, id(node.target))

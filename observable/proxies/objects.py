@@ -121,11 +121,16 @@ _dict_get = dict.get
 
 def _storage_kind(kind: type, name: str) -> int:
     # 0: a write runs code (see _plain_storage); 1: it only stores in the instance's
-    # ``__dict__``; 2: it only stores, in a slot or wherever read_storage finds it.
+    # ``__dict__``, which ``target.__dict__`` reads without running the class's code;
+    # 2: it only stores, in a slot or wherever read_storage finds it.
     if not _plain_storage(kind, name):
         found = 0
-    elif kind.__dictoffset__ and not any(
-        type(klass.__dict__.get(name)).__name__ == "member_descriptor" for klass in kind.__mro__
+    elif (
+        kind.__dictoffset__
+        and _real_instance_dict(kind)
+        and not any(
+            type(klass.__dict__.get(name)).__name__ == "member_descriptor" for klass in kind.__mro__
+        )
     ):
         found = 1
     else:
@@ -146,6 +151,17 @@ def _binding(kind: type, name: str) -> int:
         found = 2 if runs_library_code(kind, name) else 1
     _bindings.setdefault(kind, {})[name] = found
     return found
+
+
+def _real_instance_dict(kind: type) -> bool:
+    # ``target.__dict__`` is the instance's storage itself: no ``__getattribute__`` of the
+    # class runs, and ``__dict__`` is Python's own descriptor, not a property of the class.
+    if kind.__getattribute__ is not object.__getattribute__:  # type: ignore[comparison-overlap]
+        return False
+    for klass in kind.__mro__:
+        if "__dict__" in klass.__dict__:
+            return type(klass.__dict__["__dict__"]).__name__ == "getset_descriptor"
+    return False
 
 
 def _has_default_setattr(kind: Any) -> bool:
@@ -267,7 +283,8 @@ class ObservedObject(ObservedProxy):
         storage = None if known is None else known.get(name)
         if storage is None:
             storage = _storage_kind(kind, name)
-        if not storage:
+        # A class that gained its own __setattr__ after its kinds were cached runs it.
+        if not storage or kind.__setattr__ is not _object_setattr:  # type: ignore[comparison-overlap]
             setter = _property_setter(kind, name)
             if setter is not None:
                 setter(self, value)  # the user's setter, on the proxy: its writes are recorded
@@ -290,15 +307,14 @@ class ObservedObject(ObservedProxy):
                 new = _node(new).target if kind in PROXY_TYPES else unwrap_deep(new)
                 snapshot = snapshot_value(new)
             path = node.path if node.stamp == journal.epoch else resolve_path(node)
-            if storage == 1:
-                # Only the instance's __dict__ stores it (no descriptor, default
-                # __setattr__): writing there is what object.__setattr__ would do.
-                own = target.__dict__
-                old = _dict_get(own, name, MISSING)
-                own[name] = new
-            else:
-                old = read_storage(target, name)
-                _object_setattr(target, name, new)
+            # object.__setattr__, not a store into __dict__: a class patched after its
+            # kinds were cached (a property added by mock.patch.object) still runs.
+            old = (
+                _dict_get(target.__dict__, name, MISSING)
+                if storage == 1
+                else read_storage(target, name)
+            )
+            _object_setattr(target, name, new)
             old_kind = type(old)
             if old is new:
                 unchanged = True

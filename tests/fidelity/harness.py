@@ -295,10 +295,10 @@ def differential(
     if not aliases:
         replayed = observable.apply(observable.snapshot(initial), changes)
         assert exact(replayed) == exact(plain), f"replay gives {replayed!r}, plain {plain!r}"
-    if copyable:
+    if copyable and not aliases:
         restored = observable.apply(observable.snapshot(proxy), observable.invert(changes))
         assert exact(restored) == exact(initial), f"undo gives {restored!r}, not {initial!r}"
-    else:
+    elif not aliases:
         observable.apply(proxy, observable.invert(changes))
         assert exact(proxy) == exact(initial), f"undo gives {proxy!r}, not {initial!r}"
     if json and not aliases:
