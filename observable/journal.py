@@ -114,7 +114,7 @@ class Journal:
         "_batch",
         "_entries",
         "_held",
-        "_routing",
+        "_route",
         "_subscribers",
         "_version",
         "epoch",
@@ -137,9 +137,9 @@ class Journal:
         """Internal: moves whenever an object may have moved in the tree (paths cached before
         it are stale): a non-scalar removed, replaced or moved, a rollback, a remote apply."""
         self._subscribers: tuple[Subscriber, ...] = ()
-        self._routing: tuple[Route, tuple[Subscriber, ...]] | None = None
-        """Internal: the first subscriber's :data:`Route` and the subscribers after it, which
-        a change delivered on its own goes to instead of calling every subscriber in turn."""
+        self._route: Route | None = None
+        """Internal: the first subscriber's :data:`Route`, which a change delivered on its own
+        goes to instead of that subscriber."""
         self.subscribed = False
         """Whether anyone subscribes: writers skip :meth:`deliver` when nobody does."""
         self._batch = _BatchState()
@@ -237,8 +237,6 @@ class Journal:
         with self.lock:
             self._subscribers = (*self._subscribers, callback)
             self.subscribed = True
-            if self._routing is not None:
-                self._routing = (self._routing[0], self._subscribers[1:])
 
         def unsubscribe() -> None:
             with self.lock:
@@ -248,10 +246,8 @@ class Journal:
                     del subscribers[at]
                     self._subscribers = tuple(subscribers)
                     self.subscribed = bool(subscribers)
-                    if self._routing is not None:
-                        # Removing the first subscriber removes its route as well.
-                        rest = self._subscribers[1:]
-                        self._routing = (self._routing[0], rest) if at else None
+                    if at == 0:
+                        self._route = None  # the routed subscriber takes its route along
 
         return unsubscribe
 
@@ -268,7 +264,7 @@ class Journal:
             if self._subscribers:
                 raise RuntimeError("a routed subscriber must be the journal's first")
             unsubscribe = self.subscribe(callback)
-            self._routing = (route, ())
+            self._route = route
         return unsubscribe
 
     @contextlib.contextmanager
@@ -395,15 +391,15 @@ class Journal:
             if state.deferred is not None:
                 state.deferred.append((built(change),))
                 return
-        routing = self._routing
-        if routing is not None:
-            route, subscribers = routing
+        route = self._route
+        if route is not None:
             try:
                 change = route(change)
             except Exception:
                 logger.exception("observable: subscriber %r raised", route)
-            if not subscribers:
+            if len(subscribers) == 1:
                 return
+            subscribers = subscribers[1:]
         record: Change = built(change) if type(change) is tuple else change  # type: ignore[assignment]
         changes = (record,)
         for callback in subscribers:
