@@ -16,6 +16,7 @@ import redis
 
 from observable import Store
 from observable.backends import LockLost, StateLost
+from observable.backends.redis import reconnect_delay
 from tests.support.redis_server import RedisServer, redis_server
 from tests.support.stores import wait_for
 from tests.support.workers import Worker, workers
@@ -59,10 +60,27 @@ def test_a_paused_replica_that_resumes_first_after_a_wipe_loses_nothing(
         behind.send("append 5")
         behind.expect("appended", timeout=90)
         for replica in (behind, ahead):
-            wait_for(lambda r=replica: len(_acks(r)) == 115, "both replicas to converge")  # type: ignore[misc]
+            try:
+                wait_for(lambda r=replica: len(_acks(r)) == 115, "both replicas to converge")  # type: ignore[misc]
+            except AssertionError as exc:
+                logs = "\n".join(
+                    f"{name}:\n{w.stderr()}" for name, w in [("behind", behind), ("ahead", ahead)]
+                )
+                raise AssertionError(f"{exc}; the replicas logged:\n{logs}") from None
             final = _acks(replica)
             assert final[:110] == acknowledged  # every acknowledged append is kept, in order
             assert len(set(final)) == 115
+
+
+@pytest.mark.parametrize("block", [0.05, 0.2, 1.0, 5.0])
+def test_a_lost_server_is_retried_at_least_every_block_seconds(block: float) -> None:
+    """A replica's reader notices a server that came back within about ``block`` seconds, as
+    the claim window after a wipe (``2 * block + 1`` by default) assumes: the wait between its
+    attempts doubles from 40 ms but never grows past ``block`` (nor 1 s)."""
+    delays = [reconnect_delay(failures, block) for failures in range(1, 5000)]  # hours down
+    assert delays == sorted(delays)
+    assert delays[0] == min(0.04, block)
+    assert delays[-1] == min(block, 1.0)
 
 
 def test_a_loss_nobody_can_recover_is_reported_not_reset(

@@ -229,6 +229,16 @@ _CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, ConnectionError
 _OWN_OPTIONS = ("store", "compact_every", "lock_lease", "write_timeout", "block", "reseed_wait")
 
 
+def reconnect_delay(failures: int, block: float) -> float:
+    """Seconds the reader waits after its ``failures``-th failed attempt in a row to reach Redis.
+
+    It doubles from 40 ms but never exceeds ``block`` (nor 1 s): a replica then notices a
+    server that came back within about ``block`` seconds, as the claim window after a wipe
+    (``reseed_wait``, by default ``2 * block + 1``) assumes of every live replica.
+    """
+    return min(0.02 * 2.0 ** min(failures, 16), block, 1.0)  # a long outage: no overflow
+
+
 @dataclass
 class _Held:
     """A shared lock this process holds."""
@@ -935,7 +945,7 @@ class RedisBackend(LogBackend):
                         "observable: lost Redis at %s (%s); retrying", self._where(), error
                     )
                 need = "sync"
-                self._stop.wait(min(0.02 * 2**failures, 1.0))
+                self._stop.wait(reconnect_delay(failures, self.block))
             except Exception:
                 if self._stop.is_set():
                     break
