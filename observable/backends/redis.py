@@ -46,9 +46,10 @@ it at its next write (:class:`~observable.backends.LockLost`).
 Options in the query string (others go to the ``redis`` client): ``store`` (name,
 default ``default``), ``compact_every`` (default 10000), ``lock_lease`` (seconds, default
 10), ``write_timeout`` (seconds a write retries during an outage before it raises
-:class:`~observable.BackendUnavailable`, default 5), ``block`` (seconds per ``XREAD``,
-default 1) and ``reseed_wait`` (seconds to collect claims after a wipe, default
-``2 * block + 1``). Pickle is never a URL option (build the backend in code with
+:class:`~observable.BackendUnavailable`, default 5), ``block`` (seconds per ``XREAD``, and
+the longest wait between the reader's attempts to reach a lost server, default 1) and
+``reseed_wait`` (seconds to collect claims after a wipe, default ``2 * block + 1``).
+Pickle is never a URL option (build the backend in code with
 ``codec=Codec(allow_pickle=True)``).
 """
 
@@ -337,7 +338,7 @@ class RedisBackend(LogBackend):
         self.write_timeout = write_timeout
         """Seconds a write retries while Redis is unreachable before it raises."""
         self.block = block
-        """Seconds the reader blocks in one ``XREAD``."""
+        """Seconds the reader blocks in one ``XREAD``, and at most waits to retry a lost server."""
         self.reseed_wait = 2 * block + 1 if reseed_wait is None else reseed_wait
         """Seconds a replica collects claims after a wipe before the most advanced re-seeds."""
         if self.reseed_wait < 0:
