@@ -313,6 +313,17 @@ def differential(
     return proxy, changes
 
 
+def assert_replays_and_undoes(
+    initial: Any, proxy: Any, changes: tuple[observable.Change, ...]
+) -> None:
+    """Replaying ``changes`` on a copy of ``initial`` gives the value; inverting them on a copy
+    of the value gives ``initial`` back."""
+    replayed = observable.apply(observable.snapshot(initial), changes)
+    assert exact(replayed) == exact(proxy), f"replay gives {replayed!r}"
+    restored = observable.apply(observable.snapshot(proxy), observable.invert(changes))
+    assert exact(restored) == exact(initial), f"undo gives {restored!r}, not {initial!r}"
+
+
 def isolated(check: Callable[[], None]) -> None:
     """Run ``check`` in a forked child, so that a crash (a segfault in a C extension handed
     a proxy) fails this test instead of killing the whole run; re-raise its failure here."""

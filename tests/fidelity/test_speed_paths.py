@@ -20,7 +20,7 @@ from observable.proxies.base import node_of
 from observable.proxies.mappings import ObservedDict
 from observable.proxies.nodes import evict_child
 from observable.registry import proxy_class_for, register_proxy, unregister_proxy
-from tests.fidelity.harness import differential, exact
+from tests.fidelity.harness import assert_replays_and_undoes, differential, exact
 
 
 class Point:
@@ -595,11 +595,7 @@ def test_reads_from_two_threads_record_exactly_the_writes() -> None:
         for thread in threads:
             thread.join()
         assert not errors
-        changes = journal.since(0)
-        replayed = observable.apply(observable.snapshot(initial), changes)
-        assert exact(replayed) == exact(proxy)
-        restored = observable.apply(observable.snapshot(proxy), observable.invert(changes))
-        assert exact(restored) == exact(initial)
+        assert_replays_and_undoes(initial, proxy, journal.since(0))
     finally:
         sys.setswitchinterval(previous)
 
@@ -678,11 +674,7 @@ def test_reads_and_moves_from_threads_journal_what_happened() -> None:
             for thread in threads:
                 thread.join()
         assert not errors
-        changes = journal.since(0)
-        replayed = observable.apply(observable.snapshot(initial), changes)
-        assert exact(replayed) == exact(proxy)
-        restored = observable.apply(observable.snapshot(proxy), observable.invert(changes))
-        assert exact(restored) == exact(initial)
+        assert_replays_and_undoes(initial, proxy, journal.since(0))
     finally:
         sys.setswitchinterval(previous)
 
