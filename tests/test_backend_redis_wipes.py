@@ -36,10 +36,19 @@ def _acks(worker: Worker) -> list[str]:
     return json.loads(worker.expect("acks ").split(" ", 1)[1])  # type: ignore[no-any-return]
 
 
+@pytest.mark.parametrize(
+    ("options", "down"),
+    [
+        ("reseed_wait=2", 0.0),
+        # Down longer than a write retries, with the default claim window (2 * block + 1).
+        ("write_timeout=1", 9.0),
+    ],
+    ids=["restart", "long outage"],
+)
 def test_a_paused_replica_that_resumes_first_after_a_wipe_loses_nothing(
-    server: RedisServer,
+    server: RedisServer, options: str, down: float
 ) -> None:
-    url = f"{server.url}?store=wipe&block=0.2&reseed_wait=2"
+    url = f"{server.url}?store=wipe&block=0.2&{options}"
     with workers() as started:
         behind, ahead = Worker("replica", url), Worker("replica", url)
         started += [behind, ahead]
@@ -54,7 +63,7 @@ def test_a_paused_replica_that_resumes_first_after_a_wipe_loses_nothing(
             ahead.expect("appended")
             acknowledged = _acks(ahead)
             assert len(acknowledged) == 110
-            server.restart(persist=False)  # every key gone
+            server.restart(persist=False, down=down)  # every key gone
         finally:
             behind.process.send_signal(signal.SIGCONT)  # resumes first, and writes at once
         behind.send("append 5")

@@ -230,6 +230,12 @@ _CONNECTION_ERRORS = (redis.ConnectionError, redis.TimeoutError, ConnectionError
 _OWN_OPTIONS = ("store", "compact_every", "lock_lease", "write_timeout", "block", "reseed_wait")
 
 
+def _lost_connection(error: BaseException) -> bool:
+    # Redis could not be reached: the client's error itself, or the BackendUnavailable of a
+    # command whose retries (``write_timeout``) ran out while the server stayed down.
+    return isinstance(error, _CONNECTION_ERRORS) or isinstance(error.__cause__, _CONNECTION_ERRORS)
+
+
 def reconnect_delay(failures: int, block: float) -> float:
     """Seconds the reader waits after its ``failures``-th failed attempt in a row to reach Redis.
 
@@ -937,20 +943,19 @@ class RedisBackend(LogBackend):
                             self._apply_remote(decoded[0])
                             self._seen = max(self._seen, journal.version)
                     cursor = journal.version
-            except _CONNECTION_ERRORS as error:
+            except Exception as error:
                 if self._stop.is_set():
                     break
                 failures += 1
-                if failures == 1:
-                    logger.warning(
-                        "observable: lost Redis at %s (%s); retrying", self._where(), error
-                    )
-                need = "sync"
-                self._stop.wait(reconnect_delay(failures, self.block))
-            except Exception:
-                if self._stop.is_set():
-                    break
-                failures += 1
+                if _lost_connection(error):
+                    if failures == 1:
+                        reason = error.__cause__ or error  # not a writer's "rolled back"
+                        logger.warning(
+                            "observable: lost Redis at %s (%s); retrying", self._where(), reason
+                        )
+                    need = "sync"
+                    self._stop.wait(reconnect_delay(failures, self.block))
+                    continue
                 if failures <= 3 or failures % 100 == 0:
                     logger.exception("observable: the Redis reader failed; reloading the state")
                 need = "reload"

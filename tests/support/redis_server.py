@@ -283,8 +283,10 @@ class RedisServer:
                 process.wait(timeout=STOP_TIMEOUT)
         self._process = None
 
-    def restart(self, persist: bool | None = None, *, crash: bool = False) -> RedisServer:
-        """Stop (or kill, with ``crash``) and start again on the same port.
+    def restart(
+        self, persist: bool | None = None, *, crash: bool = False, down: float = 0.0
+    ) -> RedisServer:
+        """Stop (or kill, with ``crash``) and start again on the same port, ``down`` seconds later.
 
         ``persist`` switches persistence for the new run (``None`` keeps the current mode).
         A non-persistent run always starts with an empty data set.
@@ -293,6 +295,7 @@ class RedisServer:
             self.kill()
         else:
             self.stop()
+        time.sleep(down)
         if persist is not None:
             self._persist = persist
         self._fixed_port = True
